@@ -1,0 +1,22 @@
+//! `onemap`: the command line of the OneMap command center.
+//!
+//! Each command group lives in its own module and only parses arguments and prints; the work
+//! is done by the library crates.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "onemap", version, about = "OneMap (一张图): the GIS command center for citizen-appeal service and grid governance")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {}
+}
