@@ -2,7 +2,20 @@
 //!
 //! Knows nothing of databases, HTTP or Tauri: it parses layers, projects them once into a
 //! metric plane and answers the questions of the one map in metres.
+//!
+//! - [`dataset`]: the layers of `geodata/SCHEMA.md` as typed records.
+//! - [`atlas`]: the immutable snapshot with its indexes (`Send + Sync`, meant for an `Arc`).
+//! - [`locate`]: which sub-grid / community / street a point lies in.
+//! - [`nearest`]: the nearest service stations.
+//! - [`index`]: the uniform-grid point index under all of them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod atlas;
+pub mod dataset;
+mod geom;
+pub mod index;
+pub mod locate;
+pub mod nearest;
+mod parallel;
 pub mod projection;

@@ -195,6 +195,7 @@ mod tests {
     /// Reference values computed with pyproj 3 / PROJ 9 (`Transformer.from_crs("EPSG:4326",
     /// "EPSG:32649")`, and `+proj=tmerc +lon_0=114 +k=1 +x_0=500000 +ellps=WGS84`).
     #[test]
+    #[allow(clippy::inconsistent_digit_grouping)] // PROJ's output, digits as printed
     fn both_planes_match_proj_to_a_millimetre() {
         let utm = [
             (113.93, 22.76, 800_891.6271, 2_519_930.4162),

@@ -1,0 +1,364 @@
+//! Point-in-polygon location: which sub-grid, community, street and district a point lies in.
+//!
+//! [`PolygonIndex`] rasterises a set of polygons onto a uniform grid of small cells. A cell
+//! that no polygon edge crosses lies wholly inside (or outside) each polygon, so its answer is
+//! stored once and a lookup is one array read; only cells on a boundary keep a short list of
+//! candidate polygons to test.
+
+use geo::MultiPolygon;
+use serde::Serialize;
+
+use crate::atlas::Atlas;
+use crate::geom::Shape;
+
+const NONE: u32 = u32::MAX;
+
+/// A raster-accelerated index over polygons (planar coordinates) answering "which polygon
+/// contains this point" (the lowest index if several do).
+///
+/// ```
+/// use geo::{MultiPolygon, polygon};
+/// use onemap_geo::locate::PolygonIndex;
+/// let left = polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)];
+/// let right = polygon![(x: 10.0, y: 0.0), (x: 20.0, y: 0.0), (x: 20.0, y: 10.0), (x: 10.0, y: 10.0)];
+/// let idx = PolygonIndex::new(&[MultiPolygon::new(vec![left]), MultiPolygon::new(vec![right])]);
+/// assert_eq!(idx.locate(15.0, 5.0), Some(1));
+/// assert_eq!(idx.locate(25.0, 5.0), None);
+/// ```
+#[derive(Debug, Clone)]
+pub struct PolygonIndex {
+    shapes: Vec<Shape>,
+    ox: f64,
+    oy: f64,
+    inv: f64,
+    nx: usize,
+    ny: usize,
+    /// Lowest polygon containing the whole cell, or `NONE`.
+    full: Vec<u32>,
+    /// Candidates of cell `c`: `items[start[c]..start[c + 1]]`, ascending, all below `full[c]`.
+    start: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl PolygonIndex {
+    /// Builds the index; a polygon's index in `polygons` is its id. The raster cell is about an
+    /// eighth of the typical polygon's side, with at most about 4 million cells.
+    ///
+    /// ```
+    /// use geo::{MultiPolygon, polygon};
+    /// let sq = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)];
+    /// let idx = onemap_geo::locate::PolygonIndex::new(&[MultiPolygon::new(vec![sq])]);
+    /// assert_eq!(idx.len(), 1);
+    /// ```
+    #[must_use]
+    pub fn new(polygons: &[MultiPolygon<f64>]) -> Self {
+        let shapes: Vec<Shape> = polygons.iter().map(Shape::from_multipolygon).collect();
+        let mut min = [f64::INFINITY; 2];
+        let mut max = [f64::NEG_INFINITY; 2];
+        let mut area = 0.0;
+        for s in shapes.iter().filter(|s| !s.rings.is_empty()) {
+            for d in 0..2 {
+                min[d] = min[d].min(s.min[d]);
+                max[d] = max[d].max(s.max[d]);
+            }
+            area += s.area().abs();
+        }
+        if min[0] > max[0] {
+            min = [0.0; 2];
+            max = [1.0; 2];
+            area = 1.0;
+        }
+        let n = shapes.len().max(1) as f64;
+        let w = (max[0] - min[0]).max(1e-9);
+        let h = (max[1] - min[1]).max(1e-9);
+        let mut cell = ((area.max(w * h * 1e-6) / n).sqrt() / 8.0).max(w.max(h) / 4096.0);
+        let (nx, ny) = loop {
+            let nx = (w / cell).floor() as usize + 1;
+            let ny = (h / cell).floor() as usize + 1;
+            if nx * ny <= 4_000_000 {
+                break (nx, ny);
+            }
+            cell *= 1.25;
+        };
+        let inv = 1.0 / cell;
+        let (ox, oy) = (min[0], min[1]);
+        let mut full = vec![NONE; nx * ny];
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let eps = cell * 1e-9 + 1e-9;
+        let col = |x: f64| (((x - ox) * inv).floor().max(0.0) as usize).min(nx - 1);
+        let row = |y: f64| (((y - oy) * inv).floor().max(0.0) as usize).min(ny - 1);
+        for (p, s) in shapes.iter().enumerate() {
+            if s.rings.is_empty() {
+                continue;
+            }
+            let (i0, i1) = (col(s.min[0] - eps), col(s.max[0] + eps));
+            let (j0, j1) = (row(s.min[1] - eps), row(s.max[1] + eps));
+            let bw = i1 - i0 + 1;
+            let mut edge = vec![false; bw * (j1 - j0 + 1)];
+            for (a, b) in s.edges() {
+                let (ya, yb) = (a[1].min(b[1]), a[1].max(b[1]));
+                for j in row(ya - eps)..=row(yb + eps) {
+                    let band0 = oy + j as f64 * cell - eps;
+                    let band1 = oy + (j + 1) as f64 * cell + eps;
+                    let (xa, xb) = if a[1] == b[1] {
+                        (a[0].min(b[0]), a[0].max(b[0]))
+                    } else {
+                        let t0 = ((band0 - a[1]) / (b[1] - a[1])).clamp(0.0, 1.0);
+                        let t1 = ((band1 - a[1]) / (b[1] - a[1])).clamp(0.0, 1.0);
+                        let x0 = a[0] + t0 * (b[0] - a[0]);
+                        let x1 = a[0] + t1 * (b[0] - a[0]);
+                        (x0.min(x1), x0.max(x1))
+                    };
+                    for i in col(xa - eps)..=col(xb + eps) {
+                        edge[(j - j0) * bw + (i - i0)] = true;
+                    }
+                }
+            }
+            for j in j0..=j1 {
+                for i in i0..=i1 {
+                    let c = j * nx + i;
+                    if edge[(j - j0) * bw + (i - i0)] {
+                        pairs.push((c as u32, p as u32));
+                    } else if full[c] == NONE {
+                        let cx = ox + (i as f64 + 0.5) * cell;
+                        let cy = oy + (j as f64 + 0.5) * cell;
+                        if s.contains(cx, cy) {
+                            full[c] = p as u32;
+                        }
+                    }
+                }
+            }
+        }
+        pairs.sort_unstable();
+        let mut start = vec![0u32; nx * ny + 1];
+        let mut items = Vec::with_capacity(pairs.len());
+        let mut k = 0;
+        for c in 0..nx * ny {
+            while k < pairs.len() && pairs[k].0 as usize == c {
+                if pairs[k].1 < full[c] {
+                    items.push(pairs[k].1);
+                }
+                k += 1;
+            }
+            start[c + 1] = items.len() as u32;
+        }
+        PolygonIndex {
+            shapes,
+            ox,
+            oy,
+            inv,
+            nx,
+            ny,
+            full,
+            start,
+            items,
+        }
+    }
+
+    /// Number of polygons.
+    ///
+    /// ```
+    /// assert!(onemap_geo::locate::PolygonIndex::new(&[]).is_empty());
+    /// ```
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.shapes.len()
+    }
+
+    /// Whether the index holds no polygon.
+    ///
+    /// ```
+    /// assert_eq!(onemap_geo::locate::PolygonIndex::new(&[]).len(), 0);
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.shapes.is_empty()
+    }
+
+    /// The lowest-index polygon whose interior contains (x, y), if any. Points exactly on a
+    /// boundary may go to either side.
+    ///
+    /// ```
+    /// use geo::{MultiPolygon, polygon};
+    /// let sq = polygon![(x: 0.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 4.0), (x: 0.0, y: 4.0)];
+    /// let idx = onemap_geo::locate::PolygonIndex::new(&[MultiPolygon::new(vec![sq])]);
+    /// assert_eq!(idx.locate(1.0, 3.0), Some(0));
+    /// assert_eq!(idx.locate(-1.0, 3.0), None);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn locate(&self, x: f64, y: f64) -> Option<u32> {
+        let fi = (x - self.ox) * self.inv;
+        let fj = (y - self.oy) * self.inv;
+        if !(fi >= 0.0 && fj >= 0.0) {
+            return None;
+        }
+        let (i, j) = (fi as usize, fj as usize);
+        if i >= self.nx || j >= self.ny {
+            return None;
+        }
+        let c = j * self.nx + i;
+        for &p in &self.items[self.start[c] as usize..self.start[c + 1] as usize] {
+            if self.shapes[p as usize].contains(x, y) {
+                return Some(p);
+            }
+        }
+        let f = self.full[c];
+        (f != NONE).then_some(f)
+    }
+
+    /// Locates every point (`None` → `-1`), splitting the work over the available cores.
+    ///
+    /// ```
+    /// use geo::{MultiPolygon, polygon};
+    /// let sq = polygon![(x: 0.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 4.0), (x: 0.0, y: 4.0)];
+    /// let idx = onemap_geo::locate::PolygonIndex::new(&[MultiPolygon::new(vec![sq])]);
+    /// assert_eq!(idx.locate_all(&[[1.0, 1.0], [9.0, 9.0]]), vec![0, -1]);
+    /// ```
+    #[must_use]
+    pub fn locate_all(&self, points: &[[f64; 2]]) -> Vec<i64> {
+        let mut out = vec![-1i64; points.len()];
+        crate::parallel::for_chunks(points, &mut out, |pts, out| {
+            for (p, o) in pts.iter().zip(out.iter_mut()) {
+                *o = self.locate(p[0], p[1]).map_or(-1, i64::from);
+            }
+        });
+        out
+    }
+}
+
+/// A unit of the administrative tree by code and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitRef {
+    /// Statistics code.
+    pub code: String,
+    /// Chinese name.
+    pub name: String,
+}
+
+/// Where a point lies in the administrative tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// The red sub-grid (红色小分格).
+    pub subgrid: UnitRef,
+    /// Its community (社区).
+    pub community: UnitRef,
+    /// Its street (街道).
+    pub street: UnitRef,
+    /// Its district (区).
+    pub district: UnitRef,
+}
+
+impl Atlas {
+    /// The sub-grid, community, street and district containing (lon, lat) (WGS84 degrees), or
+    /// `None` outside every sub-grid.
+    ///
+    /// ```
+    /// # let atlas = onemap_geo::atlas::Atlas::example();
+    /// let loc = atlas.locate(113.905, 22.705).unwrap();
+    /// assert_eq!(loc.subgrid.code, "440311001001001");
+    /// assert_eq!(loc.street.name, "光明街道");
+    /// assert!(atlas.locate(120.0, 30.0).is_none());
+    /// ```
+    #[must_use]
+    pub fn locate(&self, lon: f64, lat: f64) -> Option<Location> {
+        let (x, y) = self.plane.forward(lon, lat);
+        let s = self.locate_subgrid_xy(x, y)?;
+        Some(self.location_of_subgrid(s))
+    }
+
+    /// Index of the sub-grid containing the plane point (x, y).
+    #[must_use]
+    pub(crate) fn locate_subgrid_xy(&self, x: f64, y: f64) -> Option<usize> {
+        self.subgrid_index.locate(x, y).map(|s| s as usize)
+    }
+
+    /// The full location of sub-grid `s` (an index into [`Atlas::subgrids`]).
+    ///
+    /// ```
+    /// # let atlas = onemap_geo::atlas::Atlas::example();
+    /// assert_eq!(atlas.location_of_subgrid(0).community.code, "440311001001");
+    /// ```
+    #[must_use]
+    pub fn location_of_subgrid(&self, s: usize) -> Location {
+        let r = |u: &crate::atlas::Unit| UnitRef {
+            code: u.code.clone(),
+            name: u.name.clone(),
+        };
+        let sg = &self.subgrids[s];
+        let cm = &self.communities[sg.parent];
+        let st = &self.streets[cm.parent];
+        let di = &self.districts[st.parent];
+        Location {
+            subgrid: r(sg),
+            community: r(cm),
+            street: r(st),
+            district: r(di),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Coord, LineString, Polygon};
+    use proptest::prelude::*;
+
+    fn poly(pts: &[(f64, f64)]) -> MultiPolygon<f64> {
+        MultiPolygon::new(vec![Polygon::new(
+            LineString::new(pts.iter().map(|&(x, y)| Coord { x, y }).collect()),
+            vec![],
+        )])
+    }
+
+    /// A random star-shaped polygon around (cx, cy).
+    fn star() -> impl Strategy<Value = MultiPolygon<f64>> {
+        (
+            0.0..1000.0f64,
+            0.0..1000.0f64,
+            prop::collection::vec(10.0..300.0f64, 3..20),
+        )
+            .prop_map(|(cx, cy, radii)| {
+                let n = radii.len();
+                let pts: Vec<(f64, f64)> = radii
+                    .iter()
+                    .enumerate()
+                    .map(|(k, r)| {
+                        let a = k as f64 / n as f64 * std::f64::consts::TAU;
+                        (cx + r * a.cos(), cy + r * a.sin())
+                    })
+                    .collect();
+                poly(&pts)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 150, rng_seed: proptest::test_runner::RngSeed::Fixed(11), ..ProptestConfig::default() })]
+
+        #[test]
+        fn locate_agrees_with_testing_every_polygon(polys in prop::collection::vec(star(), 0..12),
+                                                    pts in prop::collection::vec((-300.0..1300.0f64, -300.0..1300.0f64), 50)) {
+            let idx = PolygonIndex::new(&polys);
+            let shapes: Vec<Shape> = polys.iter().map(Shape::from_multipolygon).collect();
+            for (x, y) in pts {
+                let want = shapes.iter().position(|s| s.contains(x, y)).map(|p| p as u32);
+                prop_assert_eq!(idx.locate(x, y), want);
+            }
+        }
+    }
+
+    #[test]
+    fn polygon_with_a_hole_does_not_contain_the_hole() {
+        let outer = [(0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0)];
+        let hole = [(40.0, 40.0), (60.0, 40.0), (60.0, 60.0), (40.0, 60.0)];
+        let p = Polygon::new(
+            LineString::new(outer.iter().map(|&(x, y)| Coord { x, y }).collect()),
+            vec![LineString::new(
+                hole.iter().map(|&(x, y)| Coord { x, y }).collect(),
+            )],
+        );
+        let idx = PolygonIndex::new(&[MultiPolygon::new(vec![p]), poly(&hole)]);
+        assert_eq!(idx.locate(50.0, 50.0), Some(1));
+        assert_eq!(idx.locate(10.0, 10.0), Some(0));
+    }
+}
