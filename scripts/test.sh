@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The README's test command: installs everything OneMap's tests need on a fresh Debian machine
+# (Debian packages, Python packages for the independent cross-checks, Rust crates) and runs every
+# test: formatting, lints, the Rust suites (unit, integration, doctests) on SQLite and on a real
+# PostgreSQL started on loopback, and the cross-check against shapely.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ONEMAP_ROOT"
+
+ensure_rust
+ensure_apt build-essential pkg-config postgresql fonts-noto-cjk
+# The same pinned versions the shared peer benchmark uses.
+ensure_venv numpy==2.4.6 shapely==2.2.0 pyproj==3.7.2
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "starting PostgreSQL on 127.0.0.1 for the multi-seat suite"
+ONEMAP_TEST_PG_URL=$(bash scripts/pg-test-server.sh start)
+export ONEMAP_TEST_PG_URL
+trap 'bash scripts/pg-test-server.sh stop >/dev/null 2>&1 || true' EXIT
+
+say "cargo test (workspace: unit, integration and doc tests; SQLite and PostgreSQL)"
+set +e
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$ONEMAP_CACHE/cargo-test.log"
+rust_status=${PIPESTATUS[0]}
+set -e
+
+say "cross-check: coverage shares against shapely on the bundled dataset"
+cargo build --release --locked -p onemap-cli
+py_status=0
+"$ONEMAP_VENV/bin/python" tests/shapely_check.py --onemap "$CARGO_TARGET_DIR/release/onemap" \
+  --data geodata/guangming || py_status=$?
+
+if [ "$rust_status" != 0 ] || [ "$py_status" != 0 ]; then
+  echo "FAILED: cargo test exit $rust_status, shapely check exit $py_status" >&2
+  exit 1
+fi
+say "all tests passed"
