@@ -45,7 +45,6 @@ pub struct Unit {
 /// std::thread::spawn(move || reader.locate(113.905, 22.705)).join().unwrap();
 /// ```
 #[derive(Debug)]
-#[allow(dead_code)] // station_xy, building_index, building_subgrid: read by coverage and within
 pub struct Atlas {
     pub(crate) plane: TransverseMercator,
     pub(crate) districts: Vec<Unit>,

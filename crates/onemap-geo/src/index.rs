@@ -348,26 +348,19 @@ impl PointIndex {
         best
     }
 
-    /// Visits every point within `r` of (x, y) (distance ≤ r): whole runs of positions whose
-    /// cells lie inside the disc go to `on_range` untested, points of the cells the circle
-    /// crosses are tested and go to `on_point` one by one. Positions index
-    /// [`ids`](Self::ids) and [`points`](Self::points).
+    /// Visits every point within `r` of (x, y) (distance ≤ r) as runs of storage positions:
+    /// whole runs of cells that lie inside the disc are reported untested as one range, points
+    /// of the cells the circle crosses are tested and reported as one-element ranges. Positions
+    /// index [`ids`](Self::ids) and [`points`](Self::points).
     ///
     /// ```
     /// let pts: Vec<[f64; 2]> = (0..100).map(|i| [f64::from(i % 10), f64::from(i / 10)]).collect();
     /// let idx = onemap_geo::index::PointIndex::with_cell(&pts, &(0..100).collect::<Vec<_>>(), 1.0);
-    /// let (mut runs, mut single) = (0, 0);
-    /// idx.visit_disc(4.5, 4.5, 3.0, |r| runs += r.len(), |_| single += 1);
-    /// assert_eq!(runs + single, pts.iter().filter(|p| ((p[0] - 4.5f64).powi(2) + (p[1] - 4.5f64).powi(2)).sqrt() <= 3.0).count());
+    /// let mut n = 0;
+    /// idx.visit_disc(4.5, 4.5, 3.0, |run| n += run.len());
+    /// assert_eq!(n, pts.iter().filter(|p| ((p[0] - 4.5f64).powi(2) + (p[1] - 4.5f64).powi(2)).sqrt() <= 3.0).count());
     /// ```
-    pub fn visit_disc(
-        &self,
-        x: f64,
-        y: f64,
-        r: f64,
-        mut on_range: impl FnMut(Range<usize>),
-        mut on_point: impl FnMut(usize),
-    ) {
+    pub fn visit_disc(&self, x: f64, y: f64, r: f64, mut on_run: impl FnMut(Range<usize>)) {
         if self.pts.is_empty() || r.is_nan() || r < 0.0 {
             return;
         }
@@ -418,27 +411,23 @@ impl PointIndex {
                 }
             }
             let row = j * self.nx;
-            let mut test = |i: usize| {
-                for pos in self.cell_range(row + i) {
-                    if dist(x, y, self.pts[pos]) <= r {
-                        on_point(pos);
+            let full = fa <= fb && fa >= a && fb <= b;
+            // Cells a..fa and fb+1..=b are tested; fa..=fb is one untested run.
+            let (t0, t1) = if full { (fa, fb + 1) } else { (b + 1, b + 1) };
+            for i in a..=b {
+                if i == t0 {
+                    let run = self.start[row + t0] as usize..self.start[row + t1] as usize;
+                    if !run.is_empty() {
+                        on_run(run);
                     }
                 }
-            };
-            if fa <= fb && fa >= a && fb <= b {
-                for i in a..fa {
-                    test(i);
+                if i >= t0 && i < t1 {
+                    continue;
                 }
-                let run = self.start[row + fa] as usize..self.start[row + fb + 1] as usize;
-                if !run.is_empty() {
-                    on_range(run);
-                }
-                for i in fb + 1..=b {
-                    test(i);
-                }
-            } else {
-                for i in a..=b {
-                    test(i);
+                for pos in self.cell_range(row + i) {
+                    if dist(x, y, self.pts[pos]) <= r {
+                        on_run(pos..pos + 1);
+                    }
                 }
             }
         }
@@ -452,9 +441,9 @@ impl PointIndex {
     /// ```
     #[must_use]
     pub fn count_within(&self, x: f64, y: f64, r: f64) -> usize {
-        let (mut runs, mut single) = (0, 0);
-        self.visit_disc(x, y, r, |run| runs += run.len(), |_| single += 1);
-        runs + single
+        let mut n = 0;
+        self.visit_disc(x, y, r, |run| n += run.len());
+        n
     }
 
     /// Calls `f(id, distance)` for every point within `r` of (x, y), in no particular order.
@@ -467,16 +456,11 @@ impl PointIndex {
     /// assert_eq!(ids, vec![0, 1]);
     /// ```
     pub fn for_each_within(&self, x: f64, y: f64, r: f64, mut f: impl FnMut(u32, f64)) {
-        let pts = &self.pts;
-        let ids = &self.ids;
-        let mut emit = |pos: usize| f(ids[pos], dist(x, y, pts[pos]));
-        let mut ranges = Vec::new();
-        self.visit_disc(x, y, r, |run| ranges.push(run), &mut emit);
-        for run in ranges {
+        self.visit_disc(x, y, r, |run| {
             for pos in run {
-                emit(pos);
+                f(self.ids[pos], dist(x, y, self.pts[pos]));
             }
-        }
+        });
     }
 
     /// Calls `f(id)` for every point inside the axis-aligned rectangle

@@ -7,11 +7,13 @@
 //! - [`atlas`]: the immutable snapshot with its indexes (`Send + Sync`, meant for an `Arc`).
 //! - [`locate`]: which sub-grid / community / street a point lies in.
 //! - [`nearest`]: the nearest service stations.
+//! - [`coverage`]: 500-m coverage of buildings, residents and area (exact circles).
 //! - [`index`]: the uniform-grid point index under all of them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod atlas;
+pub mod coverage;
 pub mod dataset;
 mod geom;
 pub mod index;

@@ -27,7 +27,6 @@ pub(crate) fn for_chunks<I: Sync, O: Send>(
 }
 
 /// Maps `0..n` in contiguous blocks, one per worker, and returns the per-block results in order.
-#[allow(dead_code)] // used by the coverage and siting queries
 pub(crate) fn map_blocks<R: Send>(
     n: usize,
     f: impl Fn(std::ops::Range<usize>) -> R + Sync,
