@@ -41,7 +41,7 @@ pub fn covered_mask(points: &PointIndex, centres: &[[f64; 2]], r: f64) -> Vec<bo
 }
 
 /// Sets bits `run.start..run.end`.
-fn set_run(bits: &mut [u64], run: std::ops::Range<usize>) {
+pub(crate) fn set_run(bits: &mut [u64], run: std::ops::Range<usize>) {
     let (a, b) = (run.start, run.end);
     if a >= b {
         return;
@@ -116,7 +116,7 @@ pub(crate) fn uncovered_area_of_shape(shape: &Shape, centres: &[[f64; 2]], r: f6
     if shape.rings.is_empty() {
         return 0.0;
     }
-    if !(r > 0.0) {
+    if r.is_nan() || r <= 0.0 {
         return shape.area();
     }
     // Work relative to the middle of the region to keep the cross products small.

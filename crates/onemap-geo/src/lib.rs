@@ -8,6 +8,9 @@
 //! - [`locate`]: which sub-grid / community / street a point lies in.
 //! - [`nearest`]: the nearest service stations.
 //! - [`coverage`]: 500-m coverage of buildings, residents and area (exact circles).
+//! - [`gaps`]: the uncovered part of the district as polygons.
+//! - [`within`]: buildings in a polygon or a radius, by rating.
+//! - [`siting`]: greedy siting of new stations (maximum coverage).
 //! - [`index`]: the uniform-grid point index under all of them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -15,9 +18,12 @@
 pub mod atlas;
 pub mod coverage;
 pub mod dataset;
+pub mod gaps;
 mod geom;
 pub mod index;
 pub mod locate;
 pub mod nearest;
 mod parallel;
 pub mod projection;
+pub mod siting;
+pub mod within;
