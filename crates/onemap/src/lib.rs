@@ -1,0 +1,27 @@
+//! OneMap's application core: the store (SQLite by default, PostgreSQL for several seats), the
+//! closed case loop, SLA clocks and their scheduler, department orders, figures, the live bus,
+//! and layer import/export. It knows nothing of Tauri or HTTP: shells call the async methods of
+//! [`Store`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod bus;
+pub mod cases;
+pub mod clocks;
+pub mod datum;
+pub mod error;
+pub mod figures;
+pub mod geometry;
+pub mod grading;
+pub mod history;
+pub mod layers;
+pub mod lifecycle;
+pub mod locate;
+pub mod matters;
+pub mod model;
+pub mod orders;
+pub mod store;
+pub mod time;
+
+pub use error::{Error, ErrorCode, Result};
+pub use store::{Options, Store, Target};
