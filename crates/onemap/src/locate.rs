@@ -141,3 +141,50 @@ impl AtlasBuilder for SubgridPolygonsBuilder {
         Ok(Arc::new(SubgridPolygons::from_features(&features)))
     }
 }
+
+impl Locator for onemap_geo::atlas::Atlas {
+    fn locate(&self, lon: f64, lat: f64) -> Option<Location> {
+        let l = onemap_geo::atlas::Atlas::locate(self, lon, lat)?;
+        Some(Location {
+            subgrid_code: l.subgrid.code,
+            community_code: l.community.code,
+            street_code: l.street.code,
+            district_code: l.district.code,
+        })
+    }
+}
+
+/// Builds the geo core's [`onemap_geo::atlas::Atlas`] from the stored layers. The Atlas needs
+/// the whole administrative tree; while the store holds only part of it (a fresh store, or
+/// test fixtures with sub-grids alone) the plain [`SubgridPolygons`] locator stands in.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct GeoAtlasBuilder;
+
+impl AtlasBuilder for GeoAtlasBuilder {
+    fn build(&self, layers: &[(String, String)]) -> crate::Result<Arc<dyn Locator>> {
+        const EMPTY: &str = r#"{"type":"FeatureCollection","features":[]}"#;
+        let get = |name: &str| {
+            layers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, t)| t.as_str())
+        };
+        let tree = ["districts", "streets", "communities", "subgrids"];
+        if tree.iter().any(|n| get(n).is_none()) {
+            return SubgridPolygonsBuilder.build(layers);
+        }
+        let sources = onemap_geo::dataset::Sources {
+            districts: get("districts").unwrap_or(EMPTY),
+            streets: get("streets").unwrap_or(EMPTY),
+            communities: get("communities").unwrap_or(EMPTY),
+            subgrids: get("subgrids").unwrap_or(EMPTY),
+            stations: get("stations").unwrap_or(EMPTY),
+            buildings: get("buildings").unwrap_or(EMPTY),
+            cameras: get("cameras").unwrap_or(""),
+        };
+        let atlas = onemap_geo::dataset::Dataset::from_sources(&sources)
+            .and_then(onemap_geo::atlas::Atlas::from_dataset)
+            .map_err(|e| crate::Error::invalid(format!("building the Atlas: {e}")))?;
+        Ok(Arc::new(atlas))
+    }
+}

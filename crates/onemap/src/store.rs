@@ -25,7 +25,7 @@ use sqlx::sqlite::{
 use crate::bus::{Bus, Change, PG_CHANNEL};
 use crate::error::{Error, Result};
 use crate::grading::GradeThresholds;
-use crate::locate::{AtlasBuilder, Locator, Nowhere, SubgridPolygonsBuilder};
+use crate::locate::{AtlasBuilder, GeoAtlasBuilder, Locator, Nowhere};
 use crate::time::{Clock, SystemClock};
 
 /// Which database to open.
@@ -142,13 +142,13 @@ pub struct Options {
 }
 
 impl Options {
-    /// Defaults: the wall clock, a seat named after the process id, the plain sub-grid locator.
+    /// Defaults: the wall clock, a seat named after the process id, the geo core's Atlas.
     pub fn new(target: Target) -> Options {
         Options {
             target,
             clock: Arc::new(SystemClock),
             seat: format!("seat-{}", std::process::id()),
-            atlas: Arc::new(SubgridPolygonsBuilder),
+            atlas: Arc::new(GeoAtlasBuilder),
         }
     }
     /// Uses `clock` for "now".
