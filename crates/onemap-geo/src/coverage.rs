@@ -40,6 +40,27 @@ pub fn covered_mask(points: &PointIndex, centres: &[[f64; 2]], r: f64) -> Vec<bo
     out
 }
 
+/// The ids of the points of `points` with no centre within `r`, in the index's storage order
+/// (grid order: spatially coherent, so later per-point work stays in cache).
+///
+/// ```
+/// use onemap_geo::{coverage::uncovered_in_order, index::PointIndex};
+/// let buildings = PointIndex::new(&[[0.0, 0.0], [400.0, 0.0], [900.0, 0.0]]);
+/// assert_eq!(uncovered_in_order(&buildings, &[[0.0, 0.0]], 500.0), vec![2]);
+/// ```
+#[must_use]
+pub fn uncovered_in_order(points: &PointIndex, centres: &[[f64; 2]], r: f64) -> Vec<u32> {
+    let n = points.len();
+    let mut bits = vec![0u64; n.div_ceil(64)];
+    for c in centres {
+        points.visit_disc(c[0], c[1], r, |run| set_run(&mut bits, run));
+    }
+    (0..n)
+        .filter(|&pos| bits[pos >> 6] >> (pos & 63) & 1 == 0)
+        .map(|pos| points.ids()[pos])
+        .collect()
+}
+
 /// Sets bits `run.start..run.end`.
 pub(crate) fn set_run(bits: &mut [u64], run: std::ops::Range<usize>) {
     let (a, b) = (run.start, run.end);

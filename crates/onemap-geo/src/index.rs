@@ -414,16 +414,13 @@ impl PointIndex {
             let full = fa <= fb && fa >= a && fb <= b;
             // Cells a..fa and fb+1..=b are tested; fa..=fb is one untested run.
             let (t0, t1) = if full { (fa, fb + 1) } else { (b + 1, b + 1) };
-            for i in a..=b {
-                if i == t0 {
-                    let run = self.start[row + t0] as usize..self.start[row + t1] as usize;
-                    if !run.is_empty() {
-                        on_run(run);
-                    }
+            if t0 < t1 {
+                let run = self.start[row + t0] as usize..self.start[row + t1] as usize;
+                if !run.is_empty() {
+                    on_run(run);
                 }
-                if i >= t0 && i < t1 {
-                    continue;
-                }
+            }
+            for i in (a..t0.min(b + 1)).chain(t1..=b) {
                 for pos in self.cell_range(row + i) {
                     if dist(x, y, self.pts[pos]) <= r {
                         on_run(pos..pos + 1);

@@ -225,6 +225,24 @@ impl PolygonIndex {
         });
         out
     }
+
+    /// Like [`locate_all`](Self::locate_all) for the points held by a
+    /// [`PointIndex`](crate::index::PointIndex) (ids `0..n`), visited in its storage order
+    /// (neighbouring lookups share raster rows and polygons in cache); results are indexed by
+    /// point id.
+    ///
+    /// ```
+    /// use geo::{MultiPolygon, polygon};
+    /// use onemap_geo::{index::PointIndex, locate::PolygonIndex};
+    /// let sq = polygon![(x: 0.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 4.0), (x: 0.0, y: 4.0)];
+    /// let idx = PolygonIndex::new(&[MultiPolygon::new(vec![sq])]);
+    /// let pts = PointIndex::new(&[[1.0, 1.0], [9.0, 9.0], [3.0, 2.0]]);
+    /// assert_eq!(idx.locate_all_indexed(&pts), vec![0, -1, 0]);
+    /// ```
+    #[must_use]
+    pub fn locate_all_indexed(&self, points: &crate::index::PointIndex) -> Vec<i64> {
+        crate::parallel::map_indexed(points, |p| self.locate(p[0], p[1]).map_or(-1, i64::from))
+    }
 }
 
 /// A unit of the administrative tree by code and name.

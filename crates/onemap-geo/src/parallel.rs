@@ -53,3 +53,23 @@ pub(crate) fn map_blocks<R: Send>(
             .collect()
     })
 }
+
+/// Evaluates `f(point)` for every point of a [`PointIndex`](crate::index::PointIndex) in its
+/// storage order — grid order, spatially coherent, sequential in memory — split over the
+/// cores, and returns the results indexed by point id (ids must be `0..n`).
+pub(crate) fn map_indexed<T: Send + Copy + Default>(
+    points: &crate::index::PointIndex,
+    f: impl Fn([f64; 2]) -> T + Sync,
+) -> Vec<T> {
+    let mut by_pos = vec![T::default(); points.len()];
+    for_chunks(points.points(), &mut by_pos, |pts, out| {
+        for (p, o) in pts.iter().zip(out.iter_mut()) {
+            *o = f(*p);
+        }
+    });
+    let mut out = vec![T::default(); points.len()];
+    for (id, v) in points.ids().iter().zip(by_pos) {
+        out[*id as usize] = v;
+    }
+    out
+}

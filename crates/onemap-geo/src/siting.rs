@@ -37,17 +37,50 @@ pub struct Siting {
 /// ```
 #[must_use]
 pub fn greedy_sites(uncovered: &[[f64; 2]], candidates: &[[f64; 2]], r: f64, k: usize) -> Siting {
+    let ids: Vec<u32> = (0..candidates.len() as u32).collect();
+    let index = PointIndex::with_cell(candidates, &ids, r.max(1.0));
+    greedy_sites_indexed(uncovered, candidates, &index, r, k)
+}
+
+/// [`greedy_sites`] with the candidates already indexed (`candidate_index` over `candidates`,
+/// ids = positions in `candidates`), so the index can be built once and reused. Initial gains
+/// are counted from the uncovered buildings outward: each building's disc adds one to whole
+/// runs of candidates through a difference array.
+///
+/// ```
+/// use onemap_geo::{index::PointIndex, siting::greedy_sites_indexed};
+/// let candidates = [[50.0, 0.0], [5000.0, 10.0]];
+/// let index = PointIndex::new(&candidates);
+/// let s = greedy_sites_indexed(&[[0.0, 0.0], [100.0, 0.0]], &candidates, &index, 500.0, 1);
+/// assert_eq!((s.chosen, s.gains, s.n_pairs), (vec![0], vec![2], 2));
+/// ```
+#[must_use]
+pub fn greedy_sites_indexed(
+    uncovered: &[[f64; 2]],
+    candidates: &[[f64; 2]],
+    candidate_index: &PointIndex,
+    r: f64,
+    k: usize,
+) -> Siting {
     let ids: Vec<u32> = (0..uncovered.len() as u32).collect();
     let index = PointIndex::with_cell(uncovered, &ids, (r / 6.0).max(1.0));
-    let counts: Vec<u64> = crate::parallel::map_blocks(candidates.len(), |range| {
-        candidates[range]
-            .iter()
-            .map(|c| index.count_within(c[0], c[1], r) as u64)
-            .collect::<Vec<u64>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect();
+    let nc = candidates.len();
+    let diffs = crate::parallel::map_blocks(uncovered.len(), |range| {
+        let mut diff = vec![0i32; nc + 1];
+        for u in &uncovered[range] {
+            candidate_index.visit_disc(u[0], u[1], r, |run| {
+                diff[run.start] += 1;
+                diff[run.end] -= 1;
+            });
+        }
+        diff
+    });
+    let mut counts = vec![0u64; nc];
+    let mut acc: i64 = 0;
+    for pos in 0..nc {
+        acc += diffs.iter().map(|d| i64::from(d[pos])).sum::<i64>();
+        counts[candidate_index.ids()[pos] as usize] = acc.max(0) as u64;
+    }
     let n_pairs = counts.iter().sum();
     let mut heap: BinaryHeap<(u64, Reverse<usize>)> = counts
         .iter()
