@@ -5,6 +5,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod geodata;
+
 #[derive(Parser)]
 #[command(name = "onemap", version, about = "OneMap (一张图): the GIS command center for citizen-appeal service and grid governance")]
 struct Cli {
@@ -14,9 +16,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Generate, summarize and render OneMap datasets.
+    Geodata(geodata::GeodataArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Geodata(args) => geodata::run(&args),
+    }
 }
