@@ -6,6 +6,7 @@
 use clap::{Parser, Subcommand};
 
 mod geodata;
+mod serve;
 
 #[derive(Parser)]
 #[command(name = "onemap", version, about = "OneMap (一张图): the GIS command center for citizen-appeal service and grid governance")]
@@ -18,11 +19,14 @@ struct Cli {
 enum Command {
     /// Generate, summarize and render OneMap datasets.
     Geodata(geodata::GeodataArgs),
+    /// Serve the UI, the map API and the live stream over HTTP (browser mode).
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Geodata(args) => geodata::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }

@@ -1,0 +1,22 @@
+//! Browser mode embeds the built UI: refuse to build without it rather than serve nothing.
+use std::path::Path;
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=CARGO_FEATURE_HTTP");
+    if std::env::var_os("CARGO_FEATURE_HTTP").is_none() {
+        return;
+    }
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
+    println!("cargo:rerun-if-changed={}", dist.display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        dist.join("index.html").display()
+    );
+    if !dist.join("index.html").is_file() {
+        panic!(
+            "\n\nonemap-server embeds the built UI, and {} has no index.html.\n\
+             Build the UI first:  (cd ui && npm ci && npm run build)\n\n",
+            dist.display()
+        );
+    }
+}

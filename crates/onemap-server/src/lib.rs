@@ -1,0 +1,13 @@
+//! OneMap's map API and browser mode.
+//!
+//! - [`map`]: what the one map asks of the Rust side (layers as GeoJSON, popups, search,
+//!   coverage gaps) as plain functions over a loaded dataset. The Tauri shell calls these too.
+//! - `http` (feature `http`, on by default): the axum routes over [`map`], the live stream
+//!   (SSE), health and readiness, and the UI embedded in the binary.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(feature = "http")]
+pub mod http;
+pub mod live;
+pub mod map;

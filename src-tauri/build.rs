@@ -1,0 +1,4 @@
+//! Tauri's build step: embeds the config, capabilities and ui/dist.
+fn main() {
+    tauri_build::build();
+}

@@ -1,0 +1,221 @@
+// The only module that knows MapLibre. Panels talk to a MapView; the MapView never talks to
+// the backend: data arrives by setData, clicks leave as callbacks.
+import * as maplibregl from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import type { Feature, FeatureCollection, Point } from 'geojson';
+import { addIcons } from './icons';
+import { DEFAULT_ON, LYR, SRC, TOGGLES, type Toggle } from './ids';
+import { baseStyle, ensureLayers, ensureSources } from './layers';
+import { PALETTES, type ThemeName } from './theme';
+
+// maplibre-gl 6 inside Tauri (origin tauri://localhost) needs its worker set by hand.
+maplibregl.setWorkerUrl(new URL(workerUrl, location.href).href);
+
+export { DEFAULT_ON, TOGGLES, type Toggle };
+export type { ThemeName };
+export type Bbox = [number, number, number, number];
+
+/** What a click on the map asks for. */
+export type MapPick =
+  | { kind: 'building' | 'station' | 'case'; id: string; lngLat: [number, number] }
+  | { kind: 'camera'; props: Record<string, unknown>; lngLat: [number, number] }
+  | { kind: 'street' | 'community' | 'subgrid'; id: string; lngLat: [number, number] }
+  | { kind: 'gap'; props: Record<string, unknown>; lngLat: [number, number] };
+
+export type MapLayerName =
+  | 'context' | 'districts' | 'streets' | 'communities' | 'subgrids' | 'roads' | 'stations'
+  | 'circles' | 'buildings' | 'cameras' | 'cases' | 'gaps' | 'labels';
+
+const SOURCE_OF: Record<MapLayerName, string> = {
+  context: SRC.context, districts: SRC.districts, streets: SRC.streets,
+  communities: SRC.communities, subgrids: SRC.subgrids, roads: SRC.roads, stations: SRC.stations,
+  circles: SRC.circles, buildings: SRC.buildings, cameras: SRC.cameras, cases: SRC.cases, gaps: SRC.gaps, labels: SRC.labels,
+};
+
+const PULSE_MS = 45_000;
+
+export class MapView {
+  readonly map: maplibregl.Map;
+  private theme: ThemeName;
+  private visible: Record<Toggle, boolean> = { ...DEFAULT_ON };
+  private cases: Feature<Point>[] = [];
+  private pulsing = new Map<string, number>();
+  private animating = false;
+  private popup: maplibregl.Popup | null = null;
+  private readonly styleReady: Promise<void>;
+
+  constructor(container: HTMLElement, theme: ThemeName, bbox: Bbox, onPick: (p: MapPick) => void) {
+    this.theme = theme;
+    this.map = new maplibregl.Map({
+      container,
+      style: baseStyle(PALETTES[theme]),
+      bounds: bbox,
+      fitBoundsOptions: { padding: { top: 90, bottom: 40, left: 300, right: 300 } },
+      attributionControl: false,
+      maxPitch: 0,
+      dragRotate: false,
+      localIdeographFontFamily: '"Noto Sans CJK SC", "Noto Sans SC", sans-serif',
+      canvasContextAttributes: { preserveDrawingBuffer: true },
+    });
+    this.map.touchZoomRotate.disableRotation();
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 140 }), 'bottom-right');
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
+    this.styleReady = new Promise((resolve) => {
+      this.map.once('load', () => {
+        addIcons(this.map);
+        ensureSources(this.map);
+        ensureLayers(this.map, PALETTES[this.theme]);
+        this.applyVisibility();
+        resolve();
+      });
+    });
+    this.map.on('click', (e) => this.pick(e, onPick));
+    this.map.on('mousemove', (e) => {
+      const hit = this.map.queryRenderedFeatures(e.point, { layers: this.clickable().slice(0, 7) });
+      this.map.getCanvas().style.cursor = hit.length ? 'pointer' : '';
+    });
+  }
+
+  /** Resolves when the style, sources and layers exist. */
+  ready(): Promise<void> { return this.styleReady; }
+
+  /** Resolves at the next `idle` (everything requested drawn, no transition running). */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.map.loaded() && !this.map.isMoving() && this.map.areTilesLoaded()) {
+        this.map.once('idle', () => resolve());
+        this.map.triggerRepaint();
+      } else {
+        this.map.once('idle', () => resolve());
+      }
+    });
+  }
+
+  setData(layer: MapLayerName, data: FeatureCollection): void {
+    if (layer === 'cases') {
+      this.cases = data.features as Feature<Point>[];
+    }
+    const src = this.map.getSource(SOURCE_OF[layer]) as maplibregl.GeoJSONSource | undefined;
+    src?.setData(data);
+  }
+
+  setTheme(theme: ThemeName): void {
+    this.theme = theme;
+    ensureLayers(this.map, PALETTES[theme]);
+  }
+
+  isVisible(t: Toggle): boolean { return this.visible[t]; }
+
+  setVisible(t: Toggle, on: boolean): void {
+    this.visible[t] = on;
+    for (const id of TOGGLES[t]) {
+      if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+    }
+  }
+
+  private applyVisibility(): void {
+    for (const t of Object.keys(TOGGLES) as Toggle[]) this.setVisible(t, this.visible[t]);
+  }
+
+  /** Which service's gaps the gaps layer shows. */
+  setGapService(service: 'appeal' | 'legal' | 'psych'): void {
+    for (const id of [LYR.gapsFill, LYR.gapsLine]) this.map.setFilter(id, ['==', ['get', 'service'], service]);
+  }
+
+  /** Outlines one sub-grid (empty string: none). */
+  highlight(code: string): void {
+    this.map.setFilter(LYR.selectedLine, ['==', ['get', 'code'], code]);
+  }
+
+  /** A live case: added (or replaced by id) and pulsing for a while. */
+  addLiveCase(f: Feature<Point>): void {
+    const id = String(f.properties?.id ?? '');
+    f.properties = { ...(f.properties ?? {}), new: true };
+    this.cases = this.cases.filter((c) => String(c.properties?.id ?? '') !== id);
+    this.cases.push(f);
+    this.pulsing.set(id, performance.now() + PULSE_MS);
+    this.pushCases();
+    if (!this.animating) this.animate();
+  }
+
+  liveCaseCount(): number { return this.pulsing.size; }
+
+  private pushCases(): void {
+    (this.map.getSource(SRC.cases) as maplibregl.GeoJSONSource | undefined)
+      ?.setData({ type: 'FeatureCollection', features: this.cases });
+  }
+
+  private animate(): void {
+    this.animating = true;
+    const step = (now: number): void => {
+      let expired = false;
+      for (const [id, until] of this.pulsing) {
+        if (now > until) {
+          this.pulsing.delete(id);
+          const c = this.cases.find((f) => String(f.properties?.id ?? '') === id);
+          if (c?.properties) c.properties.new = false;
+          expired = true;
+        }
+      }
+      if (expired) this.pushCases();
+      if (this.pulsing.size === 0) { this.animating = false; return; }
+      const phase = (now % 1500) / 1500;
+      this.map.setPaintProperty(LYR.casesPulse, 'circle-radius', 8 + phase * 22);
+      this.map.setPaintProperty(LYR.casesPulse, 'circle-stroke-opacity', 1 - phase);
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }
+
+  fitBbox(b: Bbox, maxZoom = 16.5): void {
+    if (b[0] === b[2] && b[1] === b[3]) {
+      this.map.flyTo({ center: [b[0], b[1]], zoom: Math.max(this.map.getZoom(), 17), speed: 1.6 });
+    } else {
+      this.map.fitBounds(b, { padding: { top: 110, bottom: 60, left: 320, right: 320 }, maxZoom, speed: 1.6 });
+    }
+  }
+
+  showPopup(lngLat: [number, number], content: HTMLElement): void {
+    this.popup?.remove();
+    this.popup = new maplibregl.Popup({ maxWidth: '360px', className: 'om-popup', focusAfterOpen: false })
+      .setLngLat(lngLat).setDOMContent(content).addTo(this.map);
+  }
+
+  closePopup(): void { this.popup?.remove(); this.popup = null; }
+
+  private clickable(): string[] {
+    return [LYR.cases, LYR.stations, LYR.buildingPoints, LYR.buildingClusters, LYR.cameras,
+      LYR.gapsFill, LYR.subgridFill, LYR.communityFill, LYR.streetFill]
+      .filter((id) => this.map.getLayer(id) && this.map.getLayoutProperty(id, 'visibility') !== 'none');
+  }
+
+  private pick(e: maplibregl.MapMouseEvent, onPick: (p: MapPick) => void): void {
+    const box: [maplibregl.PointLike, maplibregl.PointLike] = [[e.point.x - 4, e.point.y - 4], [e.point.x + 4, e.point.y + 4]];
+    const lngLat: [number, number] = [e.lngLat.lng, e.lngLat.lat];
+    for (const layer of this.clickable()) {
+      const f = this.map.queryRenderedFeatures(box, { layers: [layer] })[0];
+      if (!f) continue;
+      const p = f.properties as Record<string, unknown>;
+      const at = f.geometry.type === 'Point' ? (f.geometry.coordinates as [number, number]) : lngLat;
+      switch (layer) {
+        case LYR.cases: onPick({ kind: 'case', id: String(p.id), lngLat: at }); return;
+        case LYR.stations: onPick({ kind: 'station', id: String(p.id), lngLat: at }); return;
+        case LYR.buildingPoints: onPick({ kind: 'building', id: String(p.id), lngLat: at }); return;
+        case LYR.cameras: onPick({ kind: 'camera', props: p, lngLat: at }); return;
+        case LYR.buildingClusters: {
+          const src = this.map.getSource(SRC.buildings) as maplibregl.GeoJSONSource;
+          void src.getClusterExpansionZoom(Number(p.cluster_id)).then((z) => {
+            this.map.easeTo({ center: at, zoom: z + 0.2 });
+          });
+          return;
+        }
+        case LYR.gapsFill: onPick({ kind: 'gap', props: p, lngLat }); return;
+        case LYR.subgridFill: onPick({ kind: 'subgrid', id: String(p.code), lngLat }); return;
+        case LYR.communityFill: onPick({ kind: 'community', id: String(p.code), lngLat }); return;
+        case LYR.streetFill: onPick({ kind: 'street', id: String(p.code), lngLat }); return;
+        default: break;
+      }
+    }
+  }
+}

@@ -1,0 +1,252 @@
+// Sources and layers of the one map, added by idempotent functions: calling them again (after
+// a theme switch) updates paint and layout in place and keeps each layer's visibility.
+import type {
+  ExpressionSpecification, GeoJSONSourceSpecification, LayerSpecification, Map as MlMap,
+  StyleSpecification,
+} from 'maplibre-gl';
+import { CAMERA_ICON, STATION_ICON } from './icons';
+import { FONT, FONT_BOLD, LYR, SRC } from './ids';
+import type { Palette } from './theme';
+
+const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
+
+/** The base style: a background only, no sources, no glyphs, no sprite, no URL. */
+export function baseStyle(p: Palette): StyleSpecification {
+  return {
+    version: 8,
+    name: 'onemap',
+    sources: {},
+    layers: [{ id: LYR.background, type: 'background', paint: { 'background-color': p.background } }],
+  };
+}
+
+function geojson(extra: Partial<GeoJSONSourceSpecification> = {}): GeoJSONSourceSpecification {
+  return { type: 'geojson', data: EMPTY, ...extra };
+}
+
+/** Adds every source once (empty; data arrives by setData). */
+export function ensureSources(map: MlMap): void {
+  const specs: Record<string, GeoJSONSourceSpecification> = {
+    [SRC.context]: geojson(),
+    [SRC.districts]: geojson(),
+    [SRC.streets]: geojson(),
+    [SRC.communities]: geojson(),
+    [SRC.subgrids]: geojson(),
+    [SRC.roads]: geojson(),
+    [SRC.gaps]: geojson(),
+    [SRC.circles]: geojson(),
+    [SRC.stations]: geojson(),
+    [SRC.buildings]: geojson({
+      cluster: true,
+      clusterRadius: 42,
+      clusterMaxZoom: 14,
+      clusterProperties: {
+        warning: ['+', ['case', ['==', ['get', 'rating'], 'warning'], 1, 0]],
+        general: ['+', ['case', ['==', ['get', 'rating'], 'general'], 1, 0]],
+      },
+    }),
+    [SRC.cameras]: geojson(),
+    [SRC.cases]: geojson(),
+    [SRC.labels]: geojson(),
+  };
+  for (const [id, spec] of Object.entries(specs)) if (!map.getSource(id)) map.addSource(id, spec);
+}
+
+/** Adds `spec`, or brings an existing layer's paint and layout up to date (visibility kept). */
+function ensureLayer(map: MlMap, spec: LayerSpecification): void {
+  if (!map.getLayer(spec.id)) {
+    map.addLayer(spec);
+    return;
+  }
+  const s = spec as { paint?: Record<string, unknown>; layout?: Record<string, unknown> };
+  // Property names come from the spec just built; the typed setters want literal keys.
+  const m = map as unknown as {
+    setPaintProperty(id: string, k: string, v: unknown): void;
+    setLayoutProperty(id: string, k: string, v: unknown): void;
+  };
+  for (const [k, v] of Object.entries(s.paint ?? {})) m.setPaintProperty(spec.id, k, v);
+  for (const [k, v] of Object.entries(s.layout ?? {})) {
+    if (k !== 'visibility') m.setLayoutProperty(spec.id, k, v);
+  }
+}
+
+const label = (p: Palette, size: ExpressionSpecification | number, bold = false) => ({
+  layout: {
+    'text-font': bold ? FONT_BOLD : FONT,
+    'text-size': size,
+    'text-field': ['get', 'name'] as ExpressionSpecification,
+    'text-max-width': 8,
+  },
+  paint: { 'text-color': p.text, 'text-halo-color': p.textHalo, 'text-halo-width': 1.6 },
+});
+
+const zoomed = (pairs: number[]): ExpressionSpecification =>
+  ['interpolate', ['linear'], ['zoom'], ...pairs] as unknown as ExpressionSpecification;
+
+const WARNING_SHARE: ExpressionSpecification = ['/', ['get', 'warning'], ['get', 'point_count']];
+
+/** Every layer, bottom to top. */
+export function ensureLayers(map: MlMap, p: Palette): void {
+  map.setPaintProperty(LYR.background, 'background-color', p.background);
+  const specs: LayerSpecification[] = [
+    // Context: Shenzhen's other districts and the neighbouring cities.
+    { id: LYR.contextFill, type: 'fill', source: SRC.context, paint: { 'fill-color': p.contextFill, 'fill-opacity': 0.9 } },
+    { id: LYR.contextLine, type: 'line', source: SRC.context, paint: { 'line-color': p.contextLine, 'line-width': 1, 'line-dasharray': [3, 2] } },
+    {
+      id: LYR.contextLabel, type: 'symbol', source: SRC.context, maxzoom: 13,
+      layout: { 'text-font': FONT, 'text-size': 14, 'text-field': ['get', 'name'], 'text-letter-spacing': 0.2 },
+      paint: { 'text-color': p.contextText, 'text-halo-color': p.textHalo, 'text-halo-width': 1 },
+    },
+    // The district.
+    { id: LYR.districtFill, type: 'fill', source: SRC.districts, paint: { 'fill-color': p.districtFill, 'fill-opacity': 0.95 } },
+    // Streets and communities: fills only for hit-testing (transparent).
+    { id: LYR.streetFill, type: 'fill', source: SRC.streets, paint: { 'fill-color': '#000', 'fill-opacity': 0 } },
+    { id: LYR.communityFill, type: 'fill', source: SRC.communities, minzoom: 11.5, paint: { 'fill-color': '#000', 'fill-opacity': 0 } },
+    { id: LYR.subgridFill, type: 'fill', source: SRC.subgrids, minzoom: 13, paint: { 'fill-color': p.subgridLine, 'fill-opacity': zoomed([13, 0.0, 15, 0.03]) } },
+    // Roads.
+    {
+      id: LYR.roadsMinor, type: 'line', source: SRC.roads, minzoom: 13.5, filter: ['==', ['get', 'class'], 'local'],
+      paint: { 'line-color': p.roadMinor, 'line-width': zoomed([13.5, 0.5, 17, 3]) },
+    },
+    {
+      id: LYR.roadsMajor, type: 'line', source: SRC.roads, filter: ['!=', ['get', 'class'], 'local'],
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: {
+        'line-color': p.roadMajor,
+        'line-width': ['*', ['case', ['==', ['get', 'class'], 'arterial'], 1.6, 1], zoomed([10, 0.6, 13, 1.6, 17, 6])],
+      },
+    },
+    {
+      id: LYR.roadsLabel, type: 'symbol', source: SRC.roads, minzoom: 14.5, filter: ['!=', ['get', 'class'], 'local'],
+      layout: { 'symbol-placement': 'line', 'text-font': FONT, 'text-size': 11, 'text-field': ['get', 'name'] },
+      paint: { 'text-color': p.roadText, 'text-halo-color': p.textHalo, 'text-halo-width': 1.2 },
+    },
+    // Coverage gaps, under the circles.
+    {
+      id: LYR.gapsFill, type: 'fill', source: SRC.gaps, filter: ['==', ['get', 'service'], 'appeal'],
+      paint: { 'fill-color': p.gap, 'fill-opacity': ['interpolate', ['linear'], ['get', 'buildings'], 1, 0.25, 20, 0.6] },
+    },
+    { id: LYR.gapsLine, type: 'line', source: SRC.gaps, minzoom: 13, filter: ['==', ['get', 'service'], 'appeal'], paint: { 'line-color': p.gap, 'line-width': 0.6 } },
+    // The 500-m circles, one pair of layers per service.
+    ...(['appeal', 'legal', 'psych'] as const).flatMap((s): LayerSpecification[] => {
+      const colour = p[s];
+      const ids = {
+        appeal: [LYR.circleAppealFill, LYR.circleAppealLine],
+        legal: [LYR.circleLegalFill, LYR.circleLegalLine],
+        psych: [LYR.circlePsychFill, LYR.circlePsychLine],
+      }[s];
+      return [
+        { id: ids[0], type: 'fill', source: SRC.circles, filter: ['==', ['get', 'service'], s], paint: { 'fill-color': colour, 'fill-opacity': 0.08 } },
+        { id: ids[1], type: 'line', source: SRC.circles, filter: ['==', ['get', 'service'], s], paint: { 'line-color': colour, 'line-width': zoomed([11, 0.6, 15, 1.5]), 'line-opacity': 0.8 } },
+      ];
+    }),
+    // Boundaries, finest first so coarser ones draw over them.
+    {
+      id: LYR.subgridLine, type: 'line', source: SRC.subgrids, minzoom: 12.8,
+      paint: { 'line-color': p.subgridLine, 'line-width': zoomed([13, 0.5, 16, 1.5]), 'line-opacity': zoomed([12.8, 0, 13.5, 0.85]), 'line-dasharray': [4, 2] },
+    },
+    {
+      id: LYR.communityLine, type: 'line', source: SRC.communities, minzoom: 11,
+      paint: { 'line-color': p.communityLine, 'line-width': zoomed([11, 0.5, 14, 1.4, 17, 2.5]), 'line-opacity': zoomed([11, 0.3, 12, 0.9]) },
+    },
+    {
+      id: LYR.streetLine, type: 'line', source: SRC.streets,
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': p.streetLine, 'line-width': zoomed([9, 0.8, 12, 1.6, 16, 3]), 'line-opacity': 0.9 },
+    },
+    {
+      id: LYR.districtGlow, type: 'line', source: SRC.districts,
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': p.districtGlow, 'line-width': zoomed([9, 6, 14, 14]), 'line-blur': 6, 'line-opacity': 0.45 },
+    },
+    {
+      id: LYR.districtLine, type: 'line', source: SRC.districts,
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': p.districtLine, 'line-width': zoomed([9, 1.5, 14, 3]) },
+    },
+    { id: LYR.selectedLine, type: 'line', source: SRC.subgrids, filter: ['==', ['get', 'code'], ''], paint: { 'line-color': p.selected, 'line-width': 3 } },
+    // Buildings: clusters coloured by their share of warnings, points by rating.
+    {
+      id: LYR.buildingClusters, type: 'circle', source: SRC.buildings, filter: ['has', 'point_count'],
+      paint: {
+        'circle-color': ['interpolate', ['linear'], WARNING_SHARE, 0, p.safe, 0.06, p.general, 0.12, p.warning],
+        'circle-opacity': ['interpolate', ['linear'], WARNING_SHARE, 0, 0.45, 0.06, 0.7, 0.12, 0.92],
+        'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'point_count']], 1, 5, 10, 12, 40, 24],
+        'circle-stroke-color': ['case', ['>=', WARNING_SHARE, 0.12], '#ffffff', p.textHalo],
+        'circle-stroke-width': ['case', ['>=', WARNING_SHARE, 0.12], 2, 0.8],
+      },
+    },
+    {
+      id: LYR.buildingClusterCount, type: 'symbol', source: SRC.buildings,
+      filter: ['all', ['has', 'point_count'], ['>', ['get', 'warning'], 0], ['>=', WARNING_SHARE, 0.06]],
+      layout: { 'text-font': FONT_BOLD, 'text-size': 10.5, 'text-field': ['to-string', ['get', 'warning']], 'text-allow-overlap': true },
+      paint: { 'text-color': '#ffffff', 'text-halo-color': '#7f1d1d', 'text-halo-width': 1 },
+    },
+    {
+      id: LYR.buildingPoints, type: 'circle', source: SRC.buildings, filter: ['!', ['has', 'point_count']],
+      paint: {
+        'circle-color': ['match', ['get', 'rating'], 'warning', p.warning, 'general', p.general, p.safe],
+        'circle-radius': zoomed([12, 2, 15, 3.5, 18, 7]),
+        'circle-stroke-color': p.textHalo,
+        'circle-stroke-width': zoomed([13, 0.3, 17, 1]),
+      },
+    },
+    // Cameras.
+    { id: LYR.cameras, type: 'symbol', source: SRC.cameras, minzoom: 12, layout: { 'icon-image': CAMERA_ICON, 'icon-allow-overlap': true } },
+    // Stations by level: distinct symbols; small ones appear as you zoom in.
+    {
+      id: LYR.stations, type: 'symbol', source: SRC.stations,
+      filter: ['any', ['match', ['get', 'level'], ['district_hall', 'street_hall'], true, false], ['>=', ['zoom'], ['match', ['get', 'level'], 'community_hall', 10.5, 12.3]]],
+      layout: {
+        'icon-image': ['match', ['get', 'level'],
+          'district_hall', STATION_ICON.district_hall ?? '', 'street_hall', STATION_ICON.street_hall ?? '',
+          'community_hall', STATION_ICON.community_hall ?? '', STATION_ICON.subgrid_station ?? ''],
+        'icon-allow-overlap': true,
+        'symbol-sort-key': ['match', ['get', 'level'], 'district_hall', 0, 'street_hall', 1, 'community_hall', 2, 3],
+      },
+    },
+    {
+      id: LYR.stationLabels, type: 'symbol', source: SRC.stations,
+      filter: ['any', ['match', ['get', 'level'], ['district_hall', 'street_hall'], true, false], ['>=', ['zoom'], ['match', ['get', 'level'], 'community_hall', 13, 15.5]]],
+      layout: {
+        'text-font': FONT, 'text-size': 11, 'text-field': ['get', 'name'], 'text-offset': [0, 1.3],
+        'text-anchor': 'top', 'text-max-width': 10, 'text-optional': true,
+      },
+      paint: { 'text-color': p.subText, 'text-halo-color': p.textHalo, 'text-halo-width': 1.4 },
+    },
+    // Cases: coloured by warning grade; new ones pulse.
+    {
+      id: LYR.casesPulse, type: 'circle', source: SRC.cases, filter: ['==', ['get', 'new'], true],
+      paint: {
+        'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 10, 'circle-stroke-width': 3,
+        'circle-stroke-color': ['match', ['get', 'grade'], 1, p.grade1, 2, p.grade2, p.grade3], 'circle-stroke-opacity': 0.9,
+      },
+    },
+    {
+      id: LYR.cases, type: 'circle', source: SRC.cases,
+      paint: {
+        'circle-color': ['match', ['get', 'grade'], 1, p.grade1, 2, p.grade2, p.grade3],
+        'circle-radius': ['case', ['==', ['get', 'new'], true], 7, zoomed([10, 3, 15, 6])],
+        'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['case', ['==', ['get', 'new'], true], 2, 1],
+        'circle-opacity': ['case', ['==', ['get', 'outcome'], 'open'], 1, 0.75],
+      },
+    },
+    // Labels last, coarse to fine.
+    {
+      id: LYR.subgridLabel, type: 'symbol', source: SRC.labels, minzoom: 14.6, filter: ['==', ['get', 'kind'], 'subgrid'],
+      ...label(p, 10.5),
+      paint: { 'text-color': p.subgridLine, 'text-halo-color': p.textHalo, 'text-halo-width': 1.4 },
+    },
+    { id: LYR.communityLabel, type: 'symbol', source: SRC.labels, minzoom: 12.4, maxzoom: 15.5, filter: ['==', ['get', 'kind'], 'community'], ...label(p, zoomed([12.4, 11, 15, 14])) },
+    {
+      id: LYR.streetLabel, type: 'symbol', source: SRC.labels, minzoom: 9.5, maxzoom: 13.2, filter: ['==', ['get', 'kind'], 'street'],
+      ...label(p, zoomed([9.5, 12, 12, 17]), true),
+      paint: { 'text-color': p.text, 'text-halo-color': p.districtGlow, 'text-halo-width': 0.6, 'text-halo-blur': 0.5 },
+    },
+    {
+      id: LYR.districtLabel, type: 'symbol', source: SRC.labels, maxzoom: 10.8, filter: ['==', ['get', 'kind'], 'district'],
+      ...label(p, 18, true),
+    },
+  ];
+  for (const spec of specs) ensureLayer(map, spec);
+}
