@@ -5,7 +5,10 @@
 
 use clap::{Parser, Subcommand};
 
+mod bench;
+mod bundled;
 mod geodata;
+mod query;
 mod serve;
 
 #[derive(Parser)]
@@ -17,6 +20,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run one query of the shared spatial benchmark (protocol: ../shared/bench/README.md).
+    Bench(bench::BenchArgs),
+    /// Which sub-grid, community and street a point lies in (exit status 3 outside the district).
+    Locate(query::LocateArgs),
+    /// The k service stations nearest to a point.
+    Nearest(query::NearestArgs),
+    /// 500-m coverage of buildings, residents and area per district, street, community or sub-grid.
+    Coverage(query::CoverageArgs),
+    /// The uncovered part of the district as polygons (GeoJSON), with the uncovered buildings.
+    Gaps(query::GapsArgs),
+    /// Buildings inside a polygon or a radius, with counts by safety rating.
+    Within(query::WithinArgs),
     /// Generate, summarize and render OneMap datasets.
     Geodata(geodata::GeodataArgs),
     /// Serve the UI, the map API and the live stream over HTTP (browser mode).
@@ -26,6 +41,18 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Bench(args) => bench::run(&args),
+        Command::Locate(args) => {
+            let status = query::locate(&args)?;
+            if status != 0 {
+                std::process::exit(status);
+            }
+            Ok(())
+        }
+        Command::Nearest(args) => query::nearest(&args),
+        Command::Coverage(args) => query::coverage(&args),
+        Command::Gaps(args) => query::gaps(&args),
+        Command::Within(args) => query::within(&args),
         Command::Geodata(args) => geodata::run(&args),
         Command::Serve(args) => serve::run(&args),
     }
