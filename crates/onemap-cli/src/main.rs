@@ -10,6 +10,7 @@ mod bundled;
 mod geodata;
 mod query;
 mod serve;
+mod store_cmd;
 
 #[derive(Parser)]
 #[command(name = "onemap", version, about = "OneMap (一张图): the GIS command center for citizen-appeal service and grid governance")]
@@ -36,6 +37,12 @@ enum Command {
     Geodata(geodata::GeodataArgs),
     /// Serve the UI, the map API and the live stream over HTTP (browser mode).
     Serve(serve::ServeArgs),
+    /// Import a layer from GeoJSON, validating every feature first (nothing is written on error).
+    Import(store_cmd::ImportArgs),
+    /// Export a stored layer as GeoJSON or CSV.
+    Export(store_cmd::ExportArgs),
+    /// The store: init (migrate, load the dataset on first run), status, figures.
+    Db(store_cmd::DbCmd),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,5 +62,8 @@ fn main() -> anyhow::Result<()> {
         Command::Within(args) => query::within(&args),
         Command::Geodata(args) => geodata::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Import(args) => store_cmd::import(&args),
+        Command::Export(args) => store_cmd::export(&args),
+        Command::Db(args) => store_cmd::db(&args),
     }
 }

@@ -5,8 +5,8 @@
 //! Definitions:
 //! - *handled*: cases reported in the period; *resolved*: those closed `resolved`; the
 //!   resolution rate is resolved / handled (open cases count against it).
-//! - *same day*: resolved before the local (Asia/Shanghai) midnight of the day reported,
-//!   over handled.
+//! - *same day*: resolved before the local (Asia/Shanghai) midnight of the day reported; the
+//!   same-day rate is over the resolved cases ("98% of appeals resolved the same day").
 //! - *clock compliance*: cases whose notice / meeting / resolution came by its deadline, over
 //!   handled.
 //! - *orders on time*: orders (of the period's cases) whose department arrived and reported by
@@ -83,7 +83,7 @@ pub struct Figures {
     pub resolution_rate: f64,
     /// Resolved before the local midnight of the day reported.
     pub same_day: i64,
-    /// same_day / handled.
+    /// same_day / resolved.
     pub same_day_rate: f64,
     /// SMS notice by its deadline / handled.
     pub notice_compliance: f64,
@@ -183,7 +183,7 @@ impl Store {
                         resolved,
                         resolution_rate: rate(resolved, handled),
                         same_day,
-                        same_day_rate: rate(same_day, handled),
+                        same_day_rate: rate(same_day, resolved),
                         notice_compliance: rate(g("notice_ok")?, handled),
                         meet_compliance: rate(g("meet_ok")?, handled),
                         resolve_compliance: rate(g("resolve_ok")?, handled),

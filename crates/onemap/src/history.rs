@@ -440,19 +440,41 @@ pub(crate) async fn load_history(store: &Store, features: &[ValidFeature]) -> Re
 
 impl Store {
     /// Loads every layer file of a dataset directory (`<layer>.geojson`, WGS84) in
-    /// [`LOAD_ORDER`]; files that are absent are skipped.
+    /// [`LOAD_ORDER`]; files that are absent are skipped. The case history may be split over
+    /// several files, listed in `meta.json` under `files.cases`.
     pub async fn load_dataset(&self, dir: &Path) -> Result<Vec<ImportReport>> {
-        let mut out = Vec::new();
-        for layer in LOAD_ORDER {
-            let path = dir.join(format!("{layer}.geojson"));
-            if !path.exists() {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).map_err(|source| Error::Io {
                 path: path.display().to_string(),
                 source,
-            })?;
-            out.push(self.import_layer(layer, &text, Datum::Wgs84).await?);
+            })
+        };
+        let meta: Value = match dir.join("meta.json") {
+            p if p.exists() => serde_json::from_str(&read(&p)?)
+                .map_err(|e| Error::invalid(format!("{}: {e}", p.display())))?,
+            _ => Value::Null,
+        };
+        let mut out = Vec::new();
+        for layer in LOAD_ORDER {
+            let listed: Vec<String> = meta
+                .pointer(&format!("/files/{layer}"))
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_else(|| vec![format!("{layer}.geojson")]);
+            for file in listed {
+                let path = dir.join(&file);
+                if !path.exists() {
+                    continue;
+                }
+                out.push(
+                    self.import_layer(layer, &read(&path)?, Datum::Wgs84)
+                        .await?,
+                );
+            }
         }
         Ok(out)
     }

@@ -379,7 +379,7 @@ async fn history_loads_with_events_and_figures_count_it(engine: Engine) {
         .expect("figures");
     let f = &all[0];
     assert_eq!((f.handled, f.resolved, f.same_day), (10, 8, 6));
-    assert!((f.resolution_rate - 0.8).abs() < 1e-12 && (f.same_day_rate - 0.6).abs() < 1e-12);
+    assert!((f.resolution_rate - 0.8).abs() < 1e-12 && (f.same_day_rate - 0.75).abs() < 1e-12);
     assert!(
         (f.notice_compliance - 0.9).abs() < 1e-12,
         "{}",
