@@ -12,6 +12,10 @@ use crate::atlas::Atlas;
 use crate::geom::Shape;
 
 const NONE: u32 = u32::MAX;
+/// Cell values at or above `MIXED` point into [`PolygonIndex::mixed`]; below it they are the
+/// answer itself (`DIRECT_NONE`: no polygon).
+const MIXED: u32 = 1 << 31;
+const DIRECT_NONE: u32 = MIXED - 1;
 
 /// A raster-accelerated index over polygons (planar coordinates) answering "which polygon
 /// contains this point" (the lowest index if several do).
@@ -33,16 +37,19 @@ pub struct PolygonIndex {
     inv: f64,
     nx: usize,
     ny: usize,
-    /// Lowest polygon containing the whole cell, or `NONE`.
-    full: Vec<u32>,
-    /// Candidates of cell `c`: `items[start[c]..start[c + 1]]`, ascending, all below `full[c]`.
-    start: Vec<u32>,
+    /// Per cell: the answer (a polygon, or `DIRECT_NONE`) when no candidate needs testing,
+    /// else `MIXED + k` for `mixed[k]`.
+    cells: Vec<u32>,
+    /// `(start, end, full)`: candidates `items[start..end]` (ascending, all below `full`) to
+    /// test, and the lowest polygon containing the whole cell (`NONE` if none).
+    mixed: Vec<(u32, u32, u32)>,
     items: Vec<u32>,
 }
 
 impl PolygonIndex {
-    /// Builds the index; a polygon's index in `polygons` is its id. The raster cell is about an
-    /// eighth of the typical polygon's side, with at most about 4 million cells.
+    /// Builds the index; a polygon's index in `polygons` is its id (fewer than 2³¹ − 1). The
+    /// raster cell is about a sixteenth of the typical polygon's side, with at most about 4
+    /// million cells.
     ///
     /// ```
     /// use geo::{MultiPolygon, polygon};
@@ -71,7 +78,7 @@ impl PolygonIndex {
         let n = shapes.len().max(1) as f64;
         let w = (max[0] - min[0]).max(1e-9);
         let h = (max[1] - min[1]).max(1e-9);
-        let mut cell = ((area.max(w * h * 1e-6) / n).sqrt() / 8.0).max(w.max(h) / 4096.0);
+        let mut cell = ((area.max(w * h * 1e-6) / n).sqrt() / 16.0).max(w.max(h) / 4096.0);
         let (nx, ny) = loop {
             let nx = (w / cell).floor() as usize + 1;
             let ny = (h / cell).floor() as usize + 1;
@@ -130,17 +137,26 @@ impl PolygonIndex {
             }
         }
         pairs.sort_unstable();
-        let mut start = vec![0u32; nx * ny + 1];
+        let mut cells = vec![DIRECT_NONE; nx * ny];
+        let mut mixed = Vec::new();
         let mut items = Vec::with_capacity(pairs.len());
         let mut k = 0;
         for c in 0..nx * ny {
+            let a = items.len();
             while k < pairs.len() && pairs[k].0 as usize == c {
                 if pairs[k].1 < full[c] {
                     items.push(pairs[k].1);
                 }
                 k += 1;
             }
-            start[c + 1] = items.len() as u32;
+            cells[c] = if items.len() > a {
+                mixed.push((a as u32, items.len() as u32, full[c]));
+                MIXED + (mixed.len() - 1) as u32
+            } else if full[c] == NONE {
+                DIRECT_NONE
+            } else {
+                full[c]
+            };
         }
         PolygonIndex {
             shapes,
@@ -149,8 +165,8 @@ impl PolygonIndex {
             inv,
             nx,
             ny,
-            full,
-            start,
+            cells,
+            mixed,
             items,
         }
     }
@@ -197,14 +213,17 @@ impl PolygonIndex {
         if i >= self.nx || j >= self.ny {
             return None;
         }
-        let c = j * self.nx + i;
-        for &p in &self.items[self.start[c] as usize..self.start[c + 1] as usize] {
+        let v = self.cells[j * self.nx + i];
+        if v < MIXED {
+            return (v != DIRECT_NONE).then_some(v);
+        }
+        let (a, b, full) = self.mixed[(v - MIXED) as usize];
+        for &p in &self.items[a as usize..b as usize] {
             if self.shapes[p as usize].contains(x, y) {
                 return Some(p);
             }
         }
-        let f = self.full[c];
-        (f != NONE).then_some(f)
+        (full != NONE).then_some(full)
     }
 
     /// Locates every point (`None` → `-1`), splitting the work over the available cores.
