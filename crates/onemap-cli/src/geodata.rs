@@ -442,11 +442,11 @@ fn draw_legend(
     let title_font = ("onemap", 30).into_font().color(&BLACK);
     let font = ("onemap", 20).into_font().color(&RGBColor(30, 30, 30));
     let small = ("onemap", 16).into_font().color(&RGBColor(90, 90, 90));
-    let district = ds
-        .layer("districts")
-        .first()
-        .map(|d| d.str("name").to_owned())
-        .unwrap_or_default();
+    // One district is named; several are the city.
+    let district = match ds.layer("districts") {
+        [only] => only.str("name").to_owned(),
+        _ => "深圳市".to_owned(),
+    };
     let title = if cjk {
         format!("{district} 一张图")
     } else {

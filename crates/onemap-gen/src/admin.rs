@@ -133,7 +133,8 @@ fn split(
         pinned,
         iterations,
     };
-    let cells = partition::partition(&mut request);
+    let mut cells = partition::partition(&mut request);
+    partition::conform(&mut cells, 0.001, 0.005);
     (cells, request.seeds)
 }
 
@@ -173,7 +174,8 @@ fn split_with_hints(
         pinned,
         iterations: 30,
     };
-    let cells = partition::partition(&mut request);
+    let mut cells = partition::partition(&mut request);
+    partition::conform(&mut cells, 0.001, 0.005);
     (cells, request.seeds)
 }
 

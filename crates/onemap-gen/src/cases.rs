@@ -315,7 +315,7 @@ pub fn build(inputs: &CaseInputs<'_>, rng: &mut ChaCha8Rng) -> Vec<Case> {
         }
     }
     settle_outcomes(&mut cases, inputs.profile, end, rng);
-    cases.sort_by(|a, b| a.reported_at.cmp(&b.reported_at));
+    cases.sort_by_key(|a| a.reported_at);
     let mut per_year: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
     for case in &mut cases {
         let (year, _, _) = civil_time::civil_from_days(case.reported_at.div_euclid(86_400));

@@ -236,6 +236,107 @@ pub fn jitter(centre: Coord, radius: f64, rng: &mut ChaCha8Rng) -> Coord {
     }
 }
 
+/// Makes neighbouring cells agree vertex for vertex along their shared edges: vertices closer
+/// than `snap` metres become one, and a vertex of one cell lying on an edge of another (within
+/// `on_edge` metres) is inserted into that edge. Clipping and merging move vertices by
+/// fractions of a millimetre and leave T-junctions; after this, rounding the shared vertices to
+/// 7 decimals treats both sides alike, so no sliver opens between neighbours.
+pub fn conform(cells: &mut [MultiPolygon], snap: f64, on_edge: f64) {
+    let Some(bounds) = cells
+        .iter()
+        .filter_map(|c| c.bounding_rect())
+        .reduce(|a, b| {
+            Rect::new(
+                Coord {
+                    x: a.min().x.min(b.min().x),
+                    y: a.min().y.min(b.min().y),
+                },
+                Coord {
+                    x: a.max().x.max(b.max().x),
+                    y: a.max().y.max(b.max().y),
+                },
+            )
+        })
+    else {
+        return;
+    };
+    let bucket = 50.0;
+    let mut canonical: Vec<Coord> = Vec::new();
+    let mut grid = crate::buckets::Buckets::new(bounds, bucket);
+    let snap_to =
+        |c: Coord, canonical: &mut Vec<Coord>, grid: &mut crate::buckets::Buckets| -> Coord {
+            if let Some(existing) = grid
+                .around(c, snap)
+                .map(|i| canonical[i as usize])
+                .find(|e| (e.x - c.x).hypot(e.y - c.y) <= snap)
+            {
+                return existing;
+            }
+            grid.insert(canonical.len() as u32, c, 0.0);
+            canonical.push(c);
+            c
+        };
+    for cell in cells.iter_mut() {
+        for polygon in cell.0.iter_mut() {
+            polygon.exterior_mut(|ring| {
+                for c in ring.0.iter_mut() {
+                    *c = snap_to(*c, &mut canonical, &mut grid);
+                }
+            });
+            polygon.interiors_mut(|rings| {
+                for ring in rings {
+                    for c in ring.0.iter_mut() {
+                        *c = snap_to(*c, &mut canonical, &mut grid);
+                    }
+                }
+            });
+        }
+    }
+    let split_edges = |ring: &mut geo::LineString| {
+        let mut out: Vec<Coord> = Vec::with_capacity(ring.0.len());
+        for w in ring.0.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            out.push(a);
+            let (dx, dy) = (b.x - a.x, b.y - a.y);
+            let len = dx.hypot(dy);
+            if len == 0.0 {
+                continue;
+            }
+            let mid = Coord {
+                x: (a.x + b.x) / 2.0,
+                y: (a.y + b.y) / 2.0,
+            };
+            let mut inserts: Vec<(f64, Coord)> = grid
+                .around(mid, len / 2.0 + on_edge)
+                .map(|i| canonical[i as usize])
+                .filter(|v| *v != a && *v != b)
+                .filter_map(|v| {
+                    let t = ((v.x - a.x) * dx + (v.y - a.y) * dy) / (len * len);
+                    let distance = ((v.x - a.x) * dy - (v.y - a.y) * dx).abs() / len;
+                    (t > 1e-9 && t < 1.0 - 1e-9 && distance <= on_edge).then_some((t, v))
+                })
+                .collect();
+            inserts.sort_by(|p, q| p.0.total_cmp(&q.0));
+            inserts.dedup_by(|p, q| p.1 == q.1);
+            out.extend(inserts.into_iter().map(|(_, v)| v));
+        }
+        if let Some(last) = ring.0.last() {
+            out.push(*last);
+        }
+        ring.0 = out;
+    };
+    for cell in cells.iter_mut() {
+        for polygon in cell.0.iter_mut() {
+            polygon.exterior_mut(|ring| split_edges(ring));
+            polygon.interiors_mut(|rings| {
+                for ring in rings {
+                    split_edges(ring);
+                }
+            });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
