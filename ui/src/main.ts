@@ -4,14 +4,14 @@ import './style.css';
 import type { FeatureCollection } from 'geojson';
 import { BackendError, createBackend, type LayerName, type Overview, type PathItem, type SearchHit } from './backend';
 import { lang, onLangChange, setLang, t, tk } from './i18n';
-import { MapView, type MapPick, type ThemeName, type Toggle } from './map';
+import { MapView, TOGGLES, type MapPick, type ThemeName, type Toggle } from './map';
 import { breadcrumb, header, layerPanel, legend, searchBox } from './ui/chrome';
 import { h } from './ui/dom';
 import { buildingPopup, casePopup, errorPopup, gapPopup, stationPopup, unitPopup } from './ui/popup';
 
 declare global {
   interface Window {
-    __onemap?: { view: MapView; readyMs: number | null; liveReceived: number; backend: string };
+    __onemap?: { view: MapView; readyMs: number | null; liveReceived: number; backend: string; toggles: typeof TOGGLES };
   }
 }
 
@@ -144,7 +144,7 @@ async function start(): Promise<void> {
   app.dataset.state = 'loading';
   overview = await backend.overview();
   view = new MapView(mapEl, theme, overview.bbox, (p) => { void popupFor(p); });
-  window.__onemap = { view, readyMs: null, liveReceived: 0, backend: backend.kind };
+  window.__onemap = { view, readyMs: null, liveReceived: 0, backend: backend.kind, toggles: TOGGLES };
   render();
   onLangChange(render);
   // Fetch while MapLibre starts its worker and WebGL; hand the data over once the style exists.

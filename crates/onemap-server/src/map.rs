@@ -357,6 +357,22 @@ fn service_name(s: Service) -> &'static str {
     s.as_str()
 }
 
+/// The case properties kept in memory.
+const CASE_KEYS: [&str; 12] = [
+    "id",
+    "channel",
+    "matter",
+    "description",
+    "level",
+    "grade",
+    "people",
+    "subgrid_code",
+    "building_id",
+    "reported_at",
+    "resolved_at",
+    "outcome",
+];
+
 const SERVICES: [Service; 3] = [Service::Appeal, Service::Legal, Service::Psych];
 
 impl MapData {
@@ -507,11 +523,11 @@ impl MapData {
             let Some((lon, lat)) = point_of(&f) else {
                 continue;
             };
-            cases.push(Point {
-                lon,
-                lat,
-                props: props_of(&f),
-            });
+            // Only what the map, popups and search use: 35,800 full records would double the
+            // resident memory of the desktop app.
+            let mut props = props_of(&f);
+            props.retain(|k, _| CASE_KEYS.contains(&k.as_str()));
+            cases.push(Point { lon, lat, props });
         }
         let mut open_by_subgrid: HashMap<String, u64> = HashMap::new();
         let mut cases_by_building: HashMap<String, Vec<usize>> = HashMap::new();
@@ -943,9 +959,16 @@ fn label_points(atlas: &Atlas) -> Vec<Value> {
     use geo::InteriorPoint;
     let plane = atlas.plane();
     let mut out = Vec::new();
-    for level in [AdminLevel::District, AdminLevel::Street, AdminLevel::Community, AdminLevel::Subgrid] {
+    for level in [
+        AdminLevel::District,
+        AdminLevel::Street,
+        AdminLevel::Community,
+        AdminLevel::Subgrid,
+    ] {
         for u in atlas.units(level) {
-            let Some(p) = u.geometry.interior_point() else { continue };
+            let Some(p) = u.geometry.interior_point() else {
+                continue;
+            };
             let (lon, lat) = plane.inverse(p.x(), p.y());
             let mut props = Map::new();
             props.insert("kind".into(), level.as_str().into());

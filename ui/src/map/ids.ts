@@ -52,6 +52,7 @@ export const LYR = {
   stations: 'stations',
   stationLabels: 'station-labels',
   casesPulse: 'cases-pulse',
+  casesRecent: 'cases-recent',
   cases: 'cases',
 } as const;
 
@@ -68,7 +69,7 @@ export const TOGGLES = {
   'circle.psych': [LYR.circlePsychFill, LYR.circlePsychLine],
   buildings: [LYR.buildingClusters, LYR.buildingClusterCount, LYR.buildingPoints],
   cameras: [LYR.cameras],
-  cases: [LYR.cases, LYR.casesPulse],
+  cases: [LYR.casesRecent, LYR.cases, LYR.casesPulse],
   gaps: [LYR.gapsFill, LYR.gapsLine],
 } as const;
 

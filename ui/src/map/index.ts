@@ -185,7 +185,7 @@ export class MapView {
   closePopup(): void { this.popup?.remove(); this.popup = null; }
 
   private clickable(): string[] {
-    return [LYR.cases, LYR.stations, LYR.buildingPoints, LYR.buildingClusters, LYR.cameras,
+    return [LYR.cases, LYR.casesRecent, LYR.stations, LYR.buildingPoints, LYR.buildingClusters, LYR.cameras,
       LYR.gapsFill, LYR.subgridFill, LYR.communityFill, LYR.streetFill]
       .filter((id) => this.map.getLayer(id) && this.map.getLayoutProperty(id, 'visibility') !== 'none');
   }
@@ -199,7 +199,8 @@ export class MapView {
       const p = f.properties as Record<string, unknown>;
       const at = f.geometry.type === 'Point' ? (f.geometry.coordinates as [number, number]) : lngLat;
       switch (layer) {
-        case LYR.cases: onPick({ kind: 'case', id: String(p.id), lngLat: at }); return;
+        case LYR.cases:
+        case LYR.casesRecent: onPick({ kind: 'case', id: String(p.id), lngLat: at }); return;
         case LYR.stations: onPick({ kind: 'station', id: String(p.id), lngLat: at }); return;
         case LYR.buildingPoints: onPick({ kind: 'building', id: String(p.id), lngLat: at }); return;
         case LYR.cameras: onPick({ kind: 'camera', props: p, lngLat: at }); return;

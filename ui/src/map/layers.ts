@@ -113,7 +113,10 @@ export function ensureLayers(map: MlMap, p: Palette): void {
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: {
         'line-color': p.roadMajor,
-        'line-width': ['*', ['case', ['==', ['get', 'class'], 'arterial'], 1.6, 1], zoomed([10, 0.6, 13, 1.6, 17, 6])],
+        'line-width': ['interpolate', ['linear'], ['zoom'],
+          10, ['case', ['==', ['get', 'class'], 'arterial'], 1, 0.4],
+          13, ['case', ['==', ['get', 'class'], 'arterial'], 2.6, 1.4],
+          17, ['case', ['==', ['get', 'class'], 'arterial'], 10, 6]],
       },
     },
     {
@@ -223,12 +226,23 @@ export function ensureLayers(map: MlMap, p: Palette): void {
       },
     },
     {
+      // Resolved recent cases: context when zoomed in.
+      id: LYR.casesRecent, type: 'circle', source: SRC.cases, minzoom: 13,
+      filter: ['all', ['!=', ['get', 'outcome'], 'open'], ['!=', ['get', 'new'], true]],
+      paint: {
+        'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 4.5, 'circle-stroke-width': 1.5,
+        'circle-stroke-color': ['match', ['get', 'grade'], 1, p.grade1, 2, p.grade2, p.grade3], 'circle-stroke-opacity': 0.8,
+      },
+    },
+    {
+      // Open and live cases, always.
       id: LYR.cases, type: 'circle', source: SRC.cases,
+      filter: ['any', ['==', ['get', 'outcome'], 'open'], ['==', ['get', 'new'], true]],
       paint: {
         'circle-color': ['match', ['get', 'grade'], 1, p.grade1, 2, p.grade2, p.grade3],
-        'circle-radius': ['case', ['==', ['get', 'new'], true], 7, zoomed([10, 3, 15, 6])],
-        'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['case', ['==', ['get', 'new'], true], 2, 1],
-        'circle-opacity': ['case', ['==', ['get', 'outcome'], 'open'], 1, 0.75],
+        'circle-radius': ['interpolate', ['linear'], ['zoom'],
+          10, ['case', ['==', ['get', 'new'], true], 7, 4.5], 15, ['case', ['==', ['get', 'new'], true], 10, 7]],
+        'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['case', ['==', ['get', 'new'], true], 2.5, 1.5],
       },
     },
     // Labels last, coarse to fine.
