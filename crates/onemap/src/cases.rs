@@ -240,14 +240,6 @@ macro_rules! case_from_row {
     }};
 }
 
-const INSERT_CASE: &str = "INSERT INTO cases (id, channel, matter, description, lon, lat, \
-    subgrid_code, community_code, street_code, district_code, building_id, camera_id, \
-    reporter_name, reporter_phone, level, grade, people, money_yuan, urgency, reported_at, \
-    reported_day, notice_due, meet_due, resolve_due, state, tier, unit, noticed_at, met_at, \
-    resolved_at, closed_at, outcome, escalations, version, updated_at) VALUES ($1, $2, $3, $4, \
-    $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-    $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)";
-
 const INSERT_EVENT: &str = "INSERT INTO case_events (case_id, version, kind, from_state, \
     to_state, actor, at, note, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
@@ -298,93 +290,10 @@ impl Store {
             .grade(new.people, new.money_yuan, new.urgency);
         let tier = Tier::for_level(level);
         let deadlines = Deadlines::for_matter(&matter, now);
-        let risk = self.inner.at_risk_fraction;
-        let year = crate::time::format_instant(now)[..4].to_string();
-        let loc = location.clone();
-        let (id, progress) = with_db!(&self.inner.db, |p| {
-            let mut tx = p.begin_write().await?;
-            let n: i64 = sqlx::query(
-                "INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) \
-                 DO UPDATE SET value = counters.value + 1 RETURNING value",
-            )
-            .bind(format!("case:{year}"))
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-            let id = format!("GM-{year}-{n:06}");
-            let mut progress = Progress::empty(tier);
-            progress.apply("reported", State::Reported, Some(tier.as_str()), now);
-            sqlx::query(INSERT_CASE)
-                .bind(&id)
-                .bind(new.channel.as_str())
-                .bind(&new.matter)
-                .bind(&new.description)
-                .bind(new.lon)
-                .bind(new.lat)
-                .bind(loc.as_ref().map(|l| l.subgrid_code.clone()))
-                .bind(loc.as_ref().map(|l| l.community_code.clone()))
-                .bind(loc.as_ref().map(|l| l.street_code.clone()))
-                .bind(loc.as_ref().map(|l| l.district_code.clone()))
-                .bind(&new.building_id)
-                .bind(&new.camera_id)
-                .bind(&new.reporter_name)
-                .bind(&new.reporter_phone)
-                .bind(level.as_str())
-                .bind(grade.get())
-                .bind(new.people)
-                .bind(new.money_yuan)
-                .bind(new.urgency.as_str())
-                .bind(now)
-                .bind(crate::time::local_day(now))
-                .bind(deadlines.notice)
-                .bind(deadlines.meet)
-                .bind(deadlines.resolve)
-                .bind(State::Reported.as_str())
-                .bind(tier.as_str())
-                .bind(None::<String>)
-                .bind(None::<i64>)
-                .bind(None::<i64>)
-                .bind(None::<i64>)
-                .bind(None::<i64>)
-                .bind(None::<String>)
-                .bind(0_i64)
-                .bind(1_i64)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(INSERT_EVENT)
-                .bind(&id)
-                .bind(1_i64)
-                .bind("reported")
-                .bind(None::<String>)
-                .bind(State::Reported.as_str())
-                .bind(&new.actor)
-                .bind(now)
-                .bind(format!("{} via {}", matter.name, new.channel))
-                .bind(tier.as_str())
-                .execute(&mut *tx)
-                .await?;
-            for (kind, due) in deadlines.clocks() {
-                sqlx::query(
-                    "INSERT INTO clocks (case_id, order_id, kind, started_at, due_at, \
-                     at_risk_at, status) VALUES ($1, '', $2, $3, $4, $5, 'running')",
-                )
-                .bind(&id)
-                .bind(kind.as_str())
-                .bind(now)
-                .bind(due)
-                .bind(crate::clocks::at_risk_at(now, due, risk))
-                .execute(&mut *tx)
-                .await?;
-            }
-            let change = self.change(ChangeKind::Case, &id, "reported", 1);
-            notify!(p, tx, change);
-            tx.commit().await?;
-            (id, progress)
-        });
-        self.publish(self.change(ChangeKind::Case, &id, "reported", 1));
-        Ok(Case {
-            id,
+        let mut progress = Progress::empty(tier);
+        progress.apply("reported", State::Reported, Some(tier.as_str()), now);
+        let mut case = Case {
+            id: String::new(),
             channel: new.channel,
             matter: new.matter,
             description: new.description,
@@ -403,7 +312,21 @@ impl Store {
             reported_at: now,
             deadlines,
             progress,
-        })
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = crate::intake::Job {
+            note: format!("{} via {}", matter.name, case.channel),
+            case,
+            actor: new.actor,
+            at_risk_fraction: self.inner.at_risk_fraction,
+            reply,
+        };
+        let gone = || Error::invalid("the store is closing; the case was not taken");
+        let job_case = job.case.clone();
+        self.inner.writer.send(job).await.map_err(|_| gone())?;
+        case = job_case;
+        case.id = answer.await.map_err(|_| gone())??;
+        Ok(case)
     }
 
     /// Takes one step of the loop on a case the caller saw at `version`.

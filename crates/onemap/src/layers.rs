@@ -421,6 +421,9 @@ impl Store {
             notify!(p, tx, change);
             tx.commit().await?;
         });
+        if layer == "matters" {
+            self.forget_matters();
+        }
         self.rebuild_atlas().await?;
         self.publish(self.change(ChangeKind::Layer, layer, "imported", 0));
         Ok(ImportReport {

@@ -14,6 +14,7 @@ pub mod figures;
 pub mod geometry;
 pub mod grading;
 pub mod history;
+mod intake;
 pub mod layers;
 pub mod lifecycle;
 pub mod locate;

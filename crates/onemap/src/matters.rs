@@ -98,6 +98,15 @@ macro_rules! matter_from_row {
 impl Store {
     /// One matter of the catalogue.
     pub async fn matter(&self, code: &str) -> Result<Matter> {
+        if let Some(m) = self
+            .inner
+            .matters
+            .read()
+            .ok()
+            .and_then(|c| c.get(code).cloned())
+        {
+            return Ok(m);
+        }
         let m = with_db!(&self.inner.db, |p| {
             match sqlx::query("SELECT * FROM matters WHERE code = $1")
                 .bind(code)
@@ -108,7 +117,13 @@ impl Store {
                 None => None,
             }
         });
-        m.ok_or_else(|| Error::Invalid(format!("unknown matter {code:?}: not in the catalogue")))
+        let m = m.ok_or_else(|| {
+            Error::Invalid(format!("unknown matter {code:?}: not in the catalogue"))
+        })?;
+        if let Ok(mut c) = self.inner.matters.write() {
+            c.insert(code.to_string(), m.clone());
+        }
+        Ok(m)
     }
 
     /// The matter of a case.
@@ -142,5 +157,14 @@ impl Store {
             }
             out
         }))
+    }
+}
+
+impl Store {
+    /// Forgets the cached catalogue (after the matters layer is imported).
+    pub(crate) fn forget_matters(&self) {
+        if let Ok(mut c) = self.inner.matters.write() {
+            c.clear();
+        }
     }
 }

@@ -177,6 +177,8 @@ pub(crate) struct Inner {
     pub(crate) at_risk_fraction: f64,
     pub(crate) locator: RwLock<Arc<dyn Locator>>,
     pub(crate) atlas: Arc<dyn AtlasBuilder>,
+    pub(crate) writer: tokio::sync::mpsc::Sender<crate::intake::Job>,
+    pub(crate) matters: RwLock<std::collections::HashMap<String, crate::matters::Matter>>,
     listener: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -266,8 +268,11 @@ impl Store {
             Db::Postgres(pool) => Some(spawn_listener(pool, bus.clone(), opts.seat.clone()).await?),
             Db::Sqlite(_) => None,
         };
+        let writer = crate::intake::spawn_writer(db.clone(), opts.seat.clone(), bus.clone());
         let store = Store {
             inner: Arc::new(Inner {
+                writer,
+                matters: RwLock::new(Default::default()),
                 db,
                 clock: opts.clock,
                 seat: opts.seat,
