@@ -21,12 +21,14 @@ BIN="$CARGO_TARGET_DIR/debug/onemap"
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 step "onemap serve on 127.0.0.1:$PORT ($DATA)"
-"$BIN" serve --listen "127.0.0.1:$PORT" --data "$DATA" >"$LOG" 2>&1 &
+DB="$(mktemp -d)"
+# A fresh SQLite store: the first run loads the dataset into it (the case history takes a while).
+"$BIN" serve --listen "127.0.0.1:$PORT" --data "$DATA" --database-url "sqlite:$DB/onemap.db" >"$LOG" 2>&1 &
 SERVER=$!
-cleanup() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
+cleanup() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$DB"; }
 trap cleanup EXIT
 
-for _ in $(seq 1 240); do
+for _ in $(seq 1 480); do
   if curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then break; fi
   if ! kill -0 "$SERVER" 2>/dev/null; then cat "$LOG" >&2; echo "0 passed, 1 failed"; exit 1; fi
   sleep 0.5

@@ -150,6 +150,34 @@ try {
     assert(errors.length === 0, `page errors: ${errors.join(' | ')}`);
   });
 
+  await test('a case posted to the API appears on the map without a reload, pulsing', async () => {
+    const ready = (await api('readyz')).body;
+    assert(ready.live === 'store', `the server has no store (readyz live=${ready.live}); see its log`);
+    const sub = (await api('api/layers/labels')).body.features.find((f) => f.properties.kind === 'subgrid');
+    const [lon, lat] = sub.geometry.coordinates;
+    await page.evaluate(([x, y]) => window.__onemap.view.map.jumpTo({ center: [x, y], zoom: 15 }), [lon, lat]);
+    await waitIdle(page);
+    const before = await page.evaluate(() => window.__onemap.liveReceived);
+    const res = await fetch(new URL('api/cases', base), {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ matter: 'M001', description: '端到端测试：楼道堆放杂物', lon, lat, channel: 'hotline', people: 12 }),
+    });
+    const created = await res.json();
+    assert(res.status === 201, `POST /api/cases: ${res.status} ${JSON.stringify(created)}`);
+    const id = created.properties.id;
+    await page.waitForFunction((n) => window.__onemap.liveReceived > n, before, { timeout: 15_000 });
+    await page.waitForFunction((cid) => window.__onemap.view.map.queryRenderedFeatures({ layers: ['cases-pulse'] })
+      .some((f) => f.properties.id === cid), id, { timeout: 15_000 });
+    const onCases = await page.evaluate((cid) => window.__onemap.view.map.queryRenderedFeatures({ layers: ['cases'] })
+      .some((f) => f.properties.id === cid), id);
+    assert(onCases, `case ${id} not drawn on the cases layer`);
+    const outside = await fetch(new URL('api/cases', base), {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ matter: 'M001', description: 'x', lon: 120, lat: 30 }),
+    });
+    assert(outside.status === 400, `a case outside the district got ${outside.status}`);
+  });
+
   await test('bad input gets a 4xx with {code, message}', async () => {
     const a = await api('api/buildings/NOPE');
     assert(a.status === 404 && a.body.code === 'not_found' && a.body.message, JSON.stringify(a));

@@ -19,6 +19,13 @@ pub struct ServeArgs {
     /// The dataset directory (geodata/SCHEMA.md layout).
     #[arg(long, default_value = "geodata/guangming")]
     pub data: PathBuf,
+    /// The store: a SQLite path (`sqlite:PATH`) or a PostgreSQL URL; by default
+    /// `$ONEMAP_DATABASE_URL`, else the user's SQLite file. Loaded from `--data` on first run.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Serve the map without a store: no case intake, and the live stream only keeps alive.
+    #[arg(long)]
+    pub no_store: bool,
 }
 
 /// Loads the dataset and serves until Ctrl-C or SIGTERM.
@@ -26,13 +33,30 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let map = MapData::load(&args.data)
         .with_context(|| format!("loading the dataset in {}", args.data.display()))?;
-    let state = AppState {
-        map: Arc::new(map),
-        live: Live::new(),
-        live_source: "none",
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
+        let live = Live::new();
+        let store = if args.no_store {
+            None
+        } else {
+            // The map works without a store; a store that cannot open or load is reported,
+            // and the server runs without intake rather than not at all.
+            match open_store(args, &live).await {
+                Ok(store) => Some(store),
+                Err(e) => {
+                    eprintln!("onemap serve: running without a store: {e:#}");
+                    None
+                }
+            }
+        };
+        let state = AppState {
+            map: Arc::new(map),
+            live,
+            live_source: if store.is_some() { "store" } else { "none" },
+            store,
+        };
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;
@@ -45,4 +69,22 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         onemap_server::http::serve(listener, state).await?;
         anyhow::Ok(())
     })
+}
+
+async fn open_store(args: &ServeArgs, live: &Live) -> anyhow::Result<onemap::Store> {
+    let target = onemap::Target::resolve(args.database_url.as_deref());
+    let store = onemap::Store::open(target.clone())
+        .await
+        .with_context(|| format!("opening the store ({})", target.describe()))?;
+    let loaded = store
+        .ensure_dataset(&args.data)
+        .await
+        .with_context(|| format!("loading {} into the store", args.data.display()))?;
+    eprintln!(
+        "onemap serve: store {} ({} layers loaded now)",
+        target.describe(),
+        loaded.len()
+    );
+    tokio::spawn(onemap_server::intake::forward(store.clone(), live.clone()));
+    Ok(store)
 }

@@ -25,7 +25,7 @@ use crate::map::{ApiError, MapData, MapError};
 struct Ui;
 
 /// What every handler shares.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     /// The loaded dataset.
     pub map: Arc<MapData>,
@@ -33,6 +33,8 @@ pub struct AppState {
     pub live: Live,
     /// Whether a store's live bus feeds [`AppState::live`] (reported by `/readyz`).
     pub live_source: &'static str,
+    /// The store cases are filed in (`POST /api/cases`), when one is open.
+    pub store: Option<onemap::Store>,
 }
 
 /// An error answer: `{code, message}` with its HTTP status.
@@ -85,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/cases/{id}", get(case))
         .route("/api/search", get(search))
         .route("/api/events", get(events))
+        .route("/api/cases", axum::routing::post(post_case))
         .route("/api/{*rest}", get(api_not_found))
         .fallback(get(static_file))
         .with_state(state)
@@ -169,6 +172,35 @@ async fn events(State(s): State<AppState>) -> Sse<impl Stream<Item = Result<Even
         Some(Ok(Event::default().event(ev.name()).data(data)))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+async fn post_case(State(s): State<AppState>, body: axum::body::Bytes) -> ApiResult<Response> {
+    let Some(store) = s.store.as_ref() else {
+        return Err(HttpError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ApiError {
+                code: "no_store",
+                message: "this server runs without a store (--no-store)".into(),
+            },
+        ));
+    };
+    let form: crate::intake::CaseForm = serde_json::from_slice(&body).map_err(|e| {
+        HttpError::from(MapError::Invalid(format!(
+            "the case is not valid JSON of the expected shape: {e}"
+        )))
+    })?;
+    match crate::intake::file_case(store, &s.map, form).await {
+        Ok(feature) => Ok((StatusCode::CREATED, axum::Json(feature)).into_response()),
+        Err(e) => {
+            let status = match e.code {
+                "invalid" => StatusCode::BAD_REQUEST,
+                "not_found" => StatusCode::NOT_FOUND,
+                "conflict" | "illegal_transition" => StatusCode::CONFLICT,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            Err(HttpError(status, e))
+        }
+    }
 }
 
 async fn api_not_found(uri: Uri) -> HttpError {
