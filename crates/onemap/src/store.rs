@@ -179,6 +179,7 @@ pub(crate) struct Inner {
     pub(crate) atlas: Arc<dyn AtlasBuilder>,
     pub(crate) writer: tokio::sync::mpsc::Sender<crate::intake::Job>,
     pub(crate) matters: RwLock<std::collections::HashMap<String, crate::matters::Matter>>,
+    pub(crate) facts: tokio::sync::Mutex<crate::figures::FactCache>,
     listener: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -273,6 +274,7 @@ impl Store {
             inner: Arc::new(Inner {
                 writer,
                 matters: RwLock::new(Default::default()),
+                facts: Default::default(),
                 db,
                 clock: opts.clock,
                 seat: opts.seat,

@@ -393,7 +393,7 @@ async fn history_loads_with_events_and_figures_count_it(engine: Engine) {
     );
     // Close times in minutes: 20, 40, 90, 150, 200, 230, 330, 1560, 2000 → median 200.
     assert_eq!(f.median_close_minutes, Some(200.0));
-    assert_eq!(f.p90_close_minutes, Some(1980.0));
+    assert_eq!(f.p90_close_minutes, Some(2000.0));
     let by_channel = w
         .store
         .figures(0, i64::MAX, Dimension::Channel)
@@ -417,6 +417,29 @@ async fn history_loads_with_events_and_figures_count_it(engine: Engine) {
         .await
         .expect("figures");
     assert_eq!((day[0].handled, day[0].same_day), (3, 2));
+    // Figures follow later changes, including another seat's on the same database.
+    let other = w.db.open(w.clock.clone(), "other-seat").await;
+    let c1 = other.case("GM-2022-000001").await.expect("case");
+    other
+        .step(
+            &c1.id,
+            c1.progress.version,
+            onemap::lifecycle::Step::Reopen,
+            "citizen",
+            "复发",
+        )
+        .await
+        .expect("reopen");
+    other.close().await;
+    let again = w
+        .store
+        .figures(0, i64::MAX, Dimension::All)
+        .await
+        .expect("figures");
+    assert_eq!(
+        (again[0].handled, again[0].resolved, again[0].same_day),
+        (10, 7, 5)
+    );
     w.finish().await;
 }
 on_both_engines!(history_loads_with_events_and_figures_count_it);
