@@ -112,7 +112,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 async fn open(db: &DbArgs) -> anyhow::Result<Store> {
     let target = Target::resolve(db.database_url.as_deref());
     let what = target.describe();
-    Store::open(target).await.with_context(|| format!("opening {what}"))
+    Store::open(target)
+        .await
+        .with_context(|| format!("opening {what}"))
 }
 
 /// Runs `onemap import`.
@@ -131,14 +133,20 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
         store.close().await;
         match r {
             Ok(r) => {
-                println!("imported {} features into {} (from {})", r.count, r.layer, r.datum);
+                println!(
+                    "imported {} features into {} (from {})",
+                    r.count, r.layer, r.datum
+                );
                 Ok(())
             }
             Err(onemap::Error::BadFeatures { layer, problems }) => {
                 for p in &problems {
                     eprintln!("{layer}: {p}");
                 }
-                anyhow::bail!("{layer}: {} bad feature(s); nothing imported", problems.len())
+                anyhow::bail!(
+                    "{layer}: {} bad feature(s); nothing imported",
+                    problems.len()
+                )
             }
             Err(e) => Err(e.into()),
         }
