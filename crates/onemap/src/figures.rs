@@ -167,9 +167,23 @@ fn nearest_rank(v: &mut [i64], q: f64) -> Option<f64> {
 }
 
 impl Store {
+    /// Loads the fact cache in the background so that the first figures after a start are as
+    /// fast as the rest (a city-scale history takes seconds to read). Holds only a weak handle:
+    /// a store dropped meanwhile is not kept alive by it.
+    pub(crate) fn warm_facts(&self) {
+        let weak = std::sync::Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let Some(inner) = weak.upgrade() else { return };
+            let store = Store { inner };
+            let mut cache = store.inner.facts.lock().await;
+            // A failure here (the store closing) leaves the cache to the first figures call.
+            let _ = store.sync_facts(&mut cache).await;
+        });
+    }
+
     /// Brings the fact cache up to date.
     async fn sync_facts(&self, cache: &mut FactCache) -> Result<()> {
-        let fresh = cache.facts.is_empty() && cache.last_seq == 0;
+        let fresh = cache.last_seq == 0;
         let since = cache.last_seq - RESYNC_WINDOW;
         let sql = if fresh {
             format!("SELECT {FACT_COLUMNS} FROM cases")

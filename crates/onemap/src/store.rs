@@ -287,6 +287,7 @@ impl Store {
             }),
         };
         store.rebuild_atlas().await?;
+        store.warm_facts();
         Ok(store)
     }
 
