@@ -180,7 +180,7 @@ async fn post_case(State(s): State<AppState>, body: axum::body::Bytes) -> ApiRes
             StatusCode::SERVICE_UNAVAILABLE,
             ApiError {
                 code: "no_store",
-                message: "this server runs without a store (--no-store)".into(),
+                message: "this server runs without a store (--no-store, or the store failed to open: see the server log)".into(),
             },
         ));
     };
