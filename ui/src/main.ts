@@ -97,12 +97,39 @@ async function goTo(kind: string, code: string): Promise<void> {
   return undefined;
 }
 
+/** Points the breadcrumb at the sub-grid a picked feature lies in (without moving the map). */
+async function followTo(subgrid: string | undefined): Promise<void> {
+  if (!subgrid) return;
+  try {
+    path = (await backend.unit(subgrid)).path;
+    chrome.crumbs.replaceChildren(breadcrumb(path, (p) => { void goTo(p.kind, p.code); }));
+    view.highlight(subgrid);
+  } catch (e) {
+    console.error(e);
+  }
+}
+
 async function popupFor(pick: MapPick): Promise<void> {
   try {
     switch (pick.kind) {
-      case 'building': view.showPopup(pick.lngLat, buildingPopup(await backend.building(pick.id))); break;
-      case 'station': view.showPopup(pick.lngLat, stationPopup(await backend.station(pick.id))); break;
-      case 'case': view.showPopup(pick.lngLat, casePopup(await backend.caseDetail(pick.id))); break;
+      case 'building': {
+        const d = await backend.building(pick.id);
+        view.showPopup(pick.lngLat, buildingPopup(d));
+        void followTo(d.location?.subgrid.code);
+        break;
+      }
+      case 'station': {
+        const d = await backend.station(pick.id);
+        view.showPopup(pick.lngLat, stationPopup(d));
+        void followTo(d.location?.subgrid.code);
+        break;
+      }
+      case 'case': {
+        const d = await backend.caseDetail(pick.id);
+        view.showPopup(pick.lngLat, casePopup(d));
+        void followTo(d.location?.subgrid.code);
+        break;
+      }
       case 'camera': view.showPopup(pick.lngLat, h('div', { class: 'pop', 'data-testid': 'popup-camera' },
         h('div', { class: 'pop-title' }, String(pick.props.name ?? pick.props.id)), h('div', { class: 'pop-id' }, `${String(pick.props.id)} · ${String(pick.props.kind ?? '')}`))); break;
       case 'gap': view.showPopup(pick.lngLat, gapPopup(pick.props)); break;
