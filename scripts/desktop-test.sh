@@ -17,9 +17,10 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   step "UI build"
   (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund >&2; } && npm run build >&2)
   step "cargo build -p onemap-desktop"
-  cargo build -p onemap-desktop >&2
+  if [ "${PROFILE:-debug}" = release ]; then cargo build --release -p onemap-desktop >&2; else cargo build -p onemap-desktop >&2; fi
 fi
-BIN="$CARGO_TARGET_DIR/debug/onemap-desktop"
+PROFILE="${PROFILE:-debug}"
+BIN="$CARGO_TARGET_DIR/$PROFILE/onemap-desktop"
 
 DISPLAY_NUM=99
 while [ -e "/tmp/.X${DISPLAY_NUM}-lock" ]; do DISPLAY_NUM=$((DISPLAY_NUM + 1)); done
