@@ -47,3 +47,21 @@ ensure_venv() {
     touch "$stamp"
   fi
 }
+
+# Debian packages every build of the workspace needs: the desktop shell (Tauri on WebKitGTK) is a
+# workspace member, and the CJK font draws Chinese labels in rendered PNGs and in the map.
+ONEMAP_BUILD_APT=(build-essential pkg-config file patchelf libwebkit2gtk-4.1-dev libgtk-3-dev
+  librsvg2-dev libssl-dev libayatana-appindicator3-dev libfreetype-dev fonts-noto-cjk)
+
+# ensure_node: Node.js and npm for the UI (the machines ship them; Debian's as a fallback).
+ensure_node() {
+  command -v npm >/dev/null || ensure_apt nodejs npm
+}
+
+# build_ui: installs the UI's npm packages from package-lock.json (npm's cache lives under the
+# OneMap cache) and builds ui/dist, which the server and the desktop shell embed.
+build_ui() {
+  ensure_node
+  say "building the UI (ui/dist)"
+  (cd "$ONEMAP_ROOT/ui" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error && npm run build)
+}

@@ -7,9 +7,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ONEMAP_ROOT"
 
 ensure_rust
-ensure_apt build-essential pkg-config postgresql fonts-noto-cjk
+ensure_apt "${ONEMAP_BUILD_APT[@]}" postgresql chromium xvfb xauth imagemagick
 # The same pinned versions the shared peer benchmark uses.
 ensure_venv numpy==2.4.6 shapely==2.2.0 pyproj==3.7.2
+
+build_ui
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

@@ -13,7 +13,11 @@ mod serve;
 mod store_cmd;
 
 #[derive(Parser)]
-#[command(name = "onemap", version, about = "OneMap (一张图): the GIS command center for citizen-appeal service and grid governance")]
+#[command(
+    name = "onemap",
+    version,
+    about = "OneMap (一张图): the GIS command center for citizen-appeal service and grid governance"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
