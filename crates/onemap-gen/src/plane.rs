@@ -38,15 +38,47 @@ pub fn to_lonlat(plane: Coord) -> Coord {
 }
 
 fn map_ring(ring: &LineString, f: &impl Fn(Coord) -> Coord) -> LineString {
-    let mut coords: Vec<Coord> = Vec::with_capacity(ring.0.len());
-    for c in ring.0.iter() {
-        let mapped = f(*c);
-        // Rounding can make neighbouring vertices coincide; drop the repeats.
-        if coords.last() != Some(&mapped) {
-            coords.push(mapped);
-        }
+    let mapped: Vec<Coord> = ring.0.iter().map(|c| f(*c)).collect();
+    LineString::new(without_repeats_and_spikes(mapped))
+}
+
+/// Cleans a closed ring of the two defects snapping and rounding can leave: neighbouring
+/// vertices that coincide, and zero-width spikes (…, A, X, A, …) where a vertex snapped onto a
+/// shared edge was inserted on the way out and back. A spike is a self-intersection to GEOS and
+/// PostGIS, so the dataset would not load as valid geometry; removing it changes no area.
+pub fn without_repeats_and_spikes(closed: Vec<Coord>) -> Vec<Coord> {
+    let mut open = closed;
+    if open.len() > 1 && open.first() == open.last() {
+        open.pop();
     }
-    LineString::new(coords)
+    loop {
+        let mut kept: Vec<Coord> = Vec::with_capacity(open.len());
+        for c in open.iter().copied() {
+            if kept.last() == Some(&c) {
+                continue;
+            }
+            if kept.len() >= 2 && kept[kept.len() - 2] == c {
+                kept.pop();
+                continue;
+            }
+            kept.push(c);
+        }
+        // The ring is cyclic: a defect across the seam between its last and first vertices is
+        // moved to the middle and cleaned on the next pass, which then removes a vertex, so
+        // this ends.
+        let n = kept.len();
+        let seam_defect = n >= 3
+            && (kept[n - 1] == kept[0] || kept[n - 2] == kept[0] || kept[n - 1] == kept[1]);
+        open = kept;
+        if !seam_defect {
+            break;
+        }
+        open.rotate_left(n / 2);
+    }
+    if let Some(first) = open.first().copied() {
+        open.push(first);
+    }
+    open
 }
 
 fn map_polygon(polygon: &Polygon, f: &impl Fn(Coord) -> Coord) -> Polygon {
@@ -85,6 +117,20 @@ mod tests {
         };
         let back = to_lonlat(to_plane(start));
         assert!((back.x - start.x).abs() < 1e-7 && (back.y - start.y).abs() < 1e-7);
+    }
+
+    #[test]
+    fn rings_lose_repeats_and_spikes_also_across_the_seam() {
+        let c = |x: f64, y: f64| Coord { x, y };
+        let (a, b, d, e, x) = (c(0.0, 0.0), c(1.0, 0.0), c(1.0, 1.0), c(0.0, 1.0), c(2.0, 0.5));
+        // A spike out of the edge b→d, and a repeated vertex.
+        let cleaned = without_repeats_and_spikes(vec![a, b, b, x, b, d, e, a]);
+        assert_eq!(cleaned, vec![a, b, d, e, a]);
+        // A spike whose tip is the ring's first vertex.
+        let cleaned = without_repeats_and_spikes(vec![x, b, d, e, a, b, x]);
+        assert_eq!(cleaned.len(), 5);
+        assert_eq!(cleaned.first(), cleaned.last());
+        assert!(!cleaned.contains(&x));
     }
 
     #[test]

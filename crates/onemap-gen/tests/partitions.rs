@@ -146,3 +146,24 @@ fn polygon_exteriors_run_counter_clockwise_and_coordinates_have_seven_decimals()
         }
     }
 }
+
+/// Every area of the committed dataset is valid geometry in the OGC sense (no self-intersection,
+/// spikes or repeated rings), as the store's import, PostGIS and GEOS require.
+#[test]
+fn every_area_is_valid_geometry() {
+    use geo::Validation;
+    let ds = committed();
+    for layer in ["districts", "streets", "communities", "subgrids"] {
+        for f in ds.layer(layer) {
+            let Some(Geometry::MultiPolygon(mp)) = &f.geometry else {
+                panic!("{layer} {} is not an area", f.id);
+            };
+            let problems: Vec<String> = mp
+                .validation_errors()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert!(problems.is_empty(), "{layer} {}: {problems:?}", f.id);
+        }
+    }
+}
