@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
-# The README's run command: installs what OneMap needs on a fresh Debian machine, builds it, and
-# starts it on the embedded default (SQLite in the user's data directory + the bundled Guangming
-# dataset).
+# The README's run command: installs what OneMap needs on a fresh Debian machine (Debian
+# packages, Rust, the UI's npm packages), builds it in release and starts it on the embedded
+# default — the bundled Guangming dataset and the SQLite store in the user's data directory.
+#
+# With a display ($DISPLAY or $WAYLAND_DISPLAY) it opens the desktop window; without one it
+# starts browser mode (`onemap serve` on 127.0.0.1:8730) and prints the address to open.
+# Extra arguments go to `onemap serve` (e.g. --listen 127.0.0.1:9000, --database-url URL).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ONEMAP_ROOT"
 
 ensure_rust
-ensure_apt build-essential pkg-config
+ensure_apt "${ONEMAP_BUILD_APT[@]}"
+build_ui
+
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ "${ONEMAP_BROWSER_MODE:-0}" != 1 ]; then
+  say "building the desktop app (release)"
+  cargo build --release --locked -p onemap-desktop
+  say "starting the OneMap window"
+  ONEMAP_DATA="${ONEMAP_DATA:-$ONEMAP_ROOT/geodata/guangming}" exec "$CARGO_TARGET_DIR/release/onemap-desktop"
+fi
 
 say "building onemap (release)"
 cargo build --release --locked -p onemap-cli
-onemap=$CARGO_TARGET_DIR/release/onemap
-
-# The desktop window and browser mode arrive with issues 5 and 6; until then the command
-# center's data and engine are shown on the terminal.
-say "the bundled Guangming dataset"
-"$onemap" geodata summary
-say "500-metre service coverage by street"
-"$onemap" coverage --by street
-echo
-echo "More: $onemap --help   (locate, nearest, coverage, gaps, within, geodata, bench)"
+say "no display: starting browser mode; open the address printed below in a browser"
+exec "$CARGO_TARGET_DIR/release/onemap" serve --data "$ONEMAP_ROOT/geodata/guangming" "$@"

@@ -2,12 +2,13 @@
 # The README's test command: installs everything OneMap's tests need on a fresh Debian machine
 # (Debian packages, Python packages for the independent cross-checks, Rust crates) and runs every
 # test: formatting, lints, the Rust suites (unit, integration, doctests) on SQLite and on a real
-# PostgreSQL started on loopback, and the cross-check against shapely.
+# PostgreSQL started on loopback, the cross-check against shapely, the UI's end-to-end specs in
+# headless Chromium against `onemap serve`, and the desktop window under Xvfb.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ONEMAP_ROOT"
 
 ensure_rust
-ensure_apt "${ONEMAP_BUILD_APT[@]}" postgresql chromium xvfb xauth imagemagick
+ensure_apt "${ONEMAP_BUILD_APT[@]}" postgresql chromium xvfb xauth imagemagick curl python3
 # The same pinned versions the shared peer benchmark uses.
 ensure_venv numpy==2.4.6 shapely==2.2.0 pyproj==3.7.2
 
@@ -36,8 +37,17 @@ py_status=0
 "$ONEMAP_VENV/bin/python" tests/shapely_check.py --onemap "$CARGO_TARGET_DIR/release/onemap" \
   --data geodata/guangming || py_status=$?
 
-if [ "$rust_status" != 0 ] || [ "$py_status" != 0 ]; then
-  echo "FAILED: cargo test exit $rust_status, shapely check exit $py_status" >&2
+say "end-to-end: the UI in headless Chromium against onemap serve (scripts/e2e.sh)"
+e2e_status=0
+bash scripts/e2e.sh || e2e_status=$?
+
+say "desktop: the Tauri window under Xvfb reports the map ready, screenshot (scripts/desktop-test.sh)"
+desktop_status=0
+PROFILE=debug bash scripts/desktop-test.sh "$ONEMAP_CACHE/desktop-test.png" || desktop_status=$?
+
+if [ "$rust_status" != 0 ] || [ "$py_status" != 0 ] || [ "$e2e_status" != 0 ] || [ "$desktop_status" != 0 ]; then
+  echo "FAILED: cargo test exit $rust_status, shapely check exit $py_status," \
+    "e2e exit $e2e_status, desktop exit $desktop_status" >&2
   exit 1
 fi
 say "all tests passed"
