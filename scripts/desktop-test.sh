@@ -15,7 +15,7 @@ step() { echo "== $*" >&2; }
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   step "UI build"
-  (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund >&2; } && npm run build >&2)
+  (cd ui && { [ -d node_modules ] || npm install --prefer-offline --no-audit --no-fund >&2; } && npm run build >&2)
   step "cargo build -p onemap-desktop"
   if [ "${PROFILE:-debug}" = release ]; then cargo build --release -p onemap-desktop >&2; else cargo build -p onemap-desktop >&2; fi
 fi

@@ -12,8 +12,8 @@ LOG="${TMPDIR:-/tmp}/onemap-e2e-serve.$$.log"
 
 step() { echo "== $*" >&2; }
 
-step "UI: npm ci && npm run build"
-(cd ui && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund >&2; } && npm run build >&2)
+step "UI: npm install && npm run build"
+(cd ui && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm install --prefer-offline --no-audit --no-fund >&2; } && npm run build >&2)
 
 step "cargo build -p onemap-cli"
 cargo build -p onemap-cli >&2

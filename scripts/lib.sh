@@ -58,10 +58,13 @@ ensure_node() {
   command -v npm >/dev/null || ensure_apt nodejs npm
 }
 
-# build_ui: installs the UI's npm packages from package-lock.json (npm's cache lives under the
-# OneMap cache) and builds ui/dist, which the server and the desktop shell embed.
+# build_ui: installs the UI's npm packages as package-lock.json pins them (npm's cache lives
+# under the OneMap cache) and builds ui/dist, which the server and the desktop shell embed.
+# `npm install`, not `npm ci`: npm 11 writes locks without the other platforms' optional
+# @tauri-apps/cli binaries and then `npm ci` refuses its own lock; `install` honours the lock
+# and leaves it unchanged.
 build_ui() {
   ensure_node
   say "building the UI (ui/dist)"
-  (cd "$ONEMAP_ROOT/ui" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error && npm run build)
+  (cd "$ONEMAP_ROOT/ui" && npm install --prefer-offline --no-audit --no-fund --loglevel=error && npm run build)
 }

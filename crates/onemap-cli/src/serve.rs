@@ -86,5 +86,8 @@ async fn open_store(args: &ServeArgs, live: &Live) -> anyhow::Result<onemap::Sto
         loaded.len()
     );
     tokio::spawn(onemap_server::intake::forward(store.clone(), live.clone()));
+    // The deadline scheduler: raises at-risk and breached clocks and escalates breached cases.
+    // Ticks are idempotent, so every seat on a shared PostgreSQL may run one.
+    store.spawn_scheduler(std::time::Duration::from_secs(15));
     Ok(store)
 }
