@@ -67,8 +67,8 @@ pub fn without_repeats_and_spikes(closed: Vec<Coord>) -> Vec<Coord> {
         // moved to the middle and cleaned on the next pass, which then removes a vertex, so
         // this ends.
         let n = kept.len();
-        let seam_defect = n >= 3
-            && (kept[n - 1] == kept[0] || kept[n - 2] == kept[0] || kept[n - 1] == kept[1]);
+        let seam_defect =
+            n >= 3 && (kept[n - 1] == kept[0] || kept[n - 2] == kept[0] || kept[n - 1] == kept[1]);
         open = kept;
         if !seam_defect {
             break;
@@ -122,7 +122,13 @@ mod tests {
     #[test]
     fn rings_lose_repeats_and_spikes_also_across_the_seam() {
         let c = |x: f64, y: f64| Coord { x, y };
-        let (a, b, d, e, x) = (c(0.0, 0.0), c(1.0, 0.0), c(1.0, 1.0), c(0.0, 1.0), c(2.0, 0.5));
+        let (a, b, d, e, x) = (
+            c(0.0, 0.0),
+            c(1.0, 0.0),
+            c(1.0, 1.0),
+            c(0.0, 1.0),
+            c(2.0, 0.5),
+        );
         // A spike out of the edge b→d, and a repeated vertex.
         let cleaned = without_repeats_and_spikes(vec![a, b, b, x, b, d, e, a]);
         assert_eq!(cleaned, vec![a, b, d, e, a]);
