@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ONEMAP_ROOT"
 
 ensure_rust
-ensure_apt "${ONEMAP_BUILD_APT[@]}" postgresql chromium xvfb xauth imagemagick curl python3
+ensure_apt "${ONEMAP_BUILD_APT[@]}" postgresql chromium xvfb xauth imagemagick curl python3 gdal-bin
 # The same pinned versions the shared peer benchmark uses.
 ensure_venv numpy==2.4.6 shapely==2.2.0 pyproj==3.7.2
 

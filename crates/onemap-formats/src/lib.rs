@@ -6,3 +6,4 @@
 //! datum OneMap stores.
 
 pub mod crs;
+pub mod shp;
