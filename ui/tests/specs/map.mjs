@@ -1,27 +1,10 @@
-// End-to-end specs against a running `onemap serve`: `node tests/e2e.mjs http://127.0.0.1:PORT/`.
-// Every request the page makes is recorded; any to another origin fails the run. The last line
-// printed is `N passed, N failed`.
-import { launch, openPage, gotoReady, waitIdle } from './browser.mjs';
-
-const base = process.argv[2] ?? 'http://127.0.0.1:8730/';
-const api = (p) => fetch(new URL(p, base)).then(async (r) => ({ status: r.status, body: await r.json() }));
-const results = [];
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
+// The one map, end to end against a running `onemap serve`: `node tests/specs/map.mjs URL`.
+// Every request the page makes is recorded; any to another origin fails the run.
+import { launch, openPage, gotoReady, waitIdle } from '../browser.mjs';
+import { api, assert, base, finish, test } from '../harness.mjs';
 
 const browser = await launch();
 const { page, foreign, errors, requests } = await openPage(browser, base);
-
-async function test(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push([name, true]);
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push([name, false]);
-    console.log(`FAIL ${name}: ${e.message}`);
-  }
-}
 
 const visibility = (id) => page.evaluate((i) => window.__onemap.view.map.getLayoutProperty(i, 'visibility') ?? 'visible', id);
 const mapState = () => page.evaluate(() => {
@@ -198,7 +181,4 @@ try {
   await browser.close();
 }
 
-const passed = results.filter(([, ok]) => ok).length;
-const failed = results.length - passed;
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();
