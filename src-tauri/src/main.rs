@@ -17,6 +17,8 @@ use serde_json::Value;
 use tauri::ipc::Response;
 use tauri::{Emitter, Manager, State};
 
+mod formats;
+
 /// What the commands share: the loaded dataset (or why it did not load) and the live channel.
 struct Desktop {
     map: Result<Arc<MapData>, ApiError>,
@@ -115,6 +117,7 @@ fn main() {
                     .map(|r| r.join("geodata/guangming"))
                     .unwrap_or(local)
             });
+            app.manage(formats::Formats::new(dir.clone()));
             let map = MapData::load(&dir).map(Arc::new).map_err(|e| {
                 eprintln!("onemap-desktop: {} : {e}", dir.display());
                 e.body()
@@ -148,7 +151,12 @@ fn main() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            overview, layer, building, station, unit, case, search, map_ready
+            overview, layer, building, station, unit, case, search, map_ready,
+            // Import wizard, exports, print and jobs (src/formats.rs).
+            formats::formats_schema, formats::import_create, formats::import_put_file,
+            formats::import_open, formats::import_preview, formats::import_commit,
+            formats::import_delete, formats::export_start, formats::print_start,
+            formats::job_status, formats::job_cancel, formats::job_file
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

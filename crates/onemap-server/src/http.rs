@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/search", get(search))
         .route("/api/events", get(events))
         .route("/api/cases", axum::routing::post(post_case))
+        .merge(crate::formats::routes(&state))
         .route("/api/{*rest}", get(api_not_found))
         .fallback(get(static_file))
         .with_state(state)

@@ -5,12 +5,19 @@
 //! - `http` (feature `http`, on by default): the axum routes over [`map`], the live stream
 //!   (SSE), health and readiness, and the UI embedded in the binary.
 //! - `intake` (feature `store`): cases filed in the store and its live bus forwarded to the map.
+//! - `formats` (feature `http`): the import wizard, exports, print and jobs routes.
+//! - `print` (feature `formats`): the map's layers as a print scene, and the jobs that print
+//!   and export (shared by the HTTP routes and the desktop's commands).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 #[cfg(feature = "http")]
+pub mod formats;
+#[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "store")]
 pub mod intake;
+#[cfg(feature = "formats")]
+pub mod print;
 pub mod live;
 pub mod map;
