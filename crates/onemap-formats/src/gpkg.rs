@@ -41,8 +41,7 @@ pub async fn read(path: &Path, layer: Option<&str>) -> Result<Source, SourceErro
     let opts = SqliteConnectOptions::from_str("sqlite:")
         .map_err(|e| bad(&e))?
         .filename(path)
-        .read_only(true)
-        .immutable(true);
+        .read_only(true);
     let mut conn = SqliteConnection::connect_with(&opts)
         .await
         .map_err(|e| bad(&e))?;
@@ -284,13 +283,6 @@ impl Writer {
                 .map_err(err)?;
         }
         Ok(Self { conn, path: shown })
-    }
-
-    fn err(&self) -> impl Fn(sqlx::Error) -> GpkgError + '_ {
-        |source| GpkgError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
     }
 
     /// Adds `name` as a feature table (records with geometry, WGS84) or, when `spatial` is

@@ -728,14 +728,13 @@ fn coerce(
         FieldType::Date => {
             let s = crate::flat::text_of(v);
             let s = s.trim().replace(['/', '.'], "-");
-            let parts: Vec<&str> = s.split('-').collect();
+            // `2023-06-28`, `2023/6/28`, or a date with a time after it.
+            let date = s.split(['T', ' ']).next().unwrap_or("");
+            let parts: Vec<u32> = date.split('-').filter_map(|p| p.parse().ok()).collect();
             match parts.as_slice() {
-                [y, m, d] if y.len() == 4 => match (y.parse::<u32>(), m.parse::<u32>(), d.get(..2.min(d.len())).unwrap_or(d).parse::<u32>()) {
-                    (Ok(y), Ok(m), Ok(d)) if (1..=12).contains(&m) && (1..=31).contains(&d) => {
-                        Value::String(format!("{y:04}-{m:02}-{d:02}"))
-                    }
-                    _ => return Err(format!("{s:?} is not a date (YYYY-MM-DD)")),
-                },
+                [y, m, d] if *y >= 1000 && (1..=12).contains(m) && (1..=31).contains(d) => {
+                    Value::String(format!("{y:04}-{m:02}-{d:02}"))
+                }
                 _ => return Err(format!("{s:?} is not a date (YYYY-MM-DD)")),
             }
         }

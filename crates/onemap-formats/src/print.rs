@@ -228,7 +228,6 @@ fn register_font() -> Option<bool> {
     })
 }
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
 fn de<E: std::error::Error + Send + Sync + 'static>(e: DrawingAreaErrorKind<E>) -> PrintError {
     PrintError::Draw(e.to_string())
@@ -331,7 +330,6 @@ pub fn render(
         return Err(PrintError::Invalid(format!("dpi {} is outside 72–600", options.dpi)));
     }
     let zh = options.lang == Lang::Zh;
-    let t = |cn: &'static str, en: &'static str| if zh { cn } else { en };
     let cjk = register_font();
     let (width, height) = options.pixels();
     // Sizes scale with the resolution: 1 "point" is dpi/72 pixels.
@@ -724,8 +722,11 @@ pub fn render(
             ny += pt(10.0);
         }
     }
-    let _ = t;
+    progress.check().map_err(|_| PrintError::Cancelled)?;
+    progress.stage("encoding the PNG", 0);
     root.present().map_err(de)?;
+    // A cancel that came while encoding still wins: the caller removes the file.
+    progress.check().map_err(|_| PrintError::Cancelled)?;
     Ok(PrintInfo {
         width,
         height,

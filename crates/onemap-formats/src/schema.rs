@@ -3,10 +3,10 @@
 //! values are often written as. The mapping step ([`crate::mapping`]) coerces source values into
 //! these types; the import wizard lists these fields as the targets to map onto.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The type of a field's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     /// Text (codes are text too).

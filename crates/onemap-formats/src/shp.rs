@@ -39,32 +39,71 @@ pub struct ShapefileLayer {
 /// Why a Shapefile could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ShpError {
+    /// There is no `.prj`.
     #[error("{path}: no .prj beside the .shp; OneMap will not guess the coordinate system")]
-    MissingPrj { path: String },
+    MissingPrj {
+        /// The `.shp`.
+        path: String,
+    },
+    /// The `.prj` names a system OneMap cannot read.
     #[error("{path}: {source}")]
-    Crs { path: String, source: CrsError },
+    Crs {
+        /// The `.shp`.
+        path: String,
+        /// Why.
+        source: CrsError,
+    },
+    /// The encoding label is unknown.
     #[error("{path}: unknown encoding {label:?} (try GBK, GB18030 or UTF-8)")]
-    UnknownEncoding { path: String, label: String },
+    UnknownEncoding {
+        /// The `.shp`.
+        path: String,
+        /// The label given.
+        label: String,
+    },
+    /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: String,
+        /// What happened.
         source: std::io::Error,
     },
+    /// The Shapefile is malformed.
     #[error("{path}: {source}")]
     Shapefile {
+        /// The `.shp`.
         path: String,
+        /// What the reader said.
         source: shapefile::Error,
     },
+    /// Cancelled through the progress handle; the files written so far were removed.
     #[error("cancelled")]
     Cancelled,
+    /// A `.zip` could not be read or holds no single Shapefile.
     #[error("{path}: {message}")]
-    Zip { path: String, message: String },
+    Zip {
+        /// The archive.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// A layer cannot be written as a Shapefile.
     #[error("{path}: {message}")]
-    Write { path: String, message: String },
+    Write {
+        /// The `.shp`.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// A shape type OneMap does not read.
     #[error("{path}: feature {index}: unsupported shape type {kind}")]
     UnsupportedShape {
+        /// The `.shp`.
         path: String,
+        /// The feature.
         index: usize,
+        /// Its shape type.
         kind: String,
     },
 }

@@ -236,10 +236,14 @@ fn csv_and_xlsx_made_by_ogr2ogr_give_coordinate_columns_the_mapping_finds() {
     let csv = dir.path().join("points.csv");
     // Easting/northing in EPSG:4547, as a grid office's spreadsheet would have them.
     ogr2ogr(&["-f", "CSV", "-t_srs", "EPSG:4547", "-lco", "GEOMETRY=AS_XY", csv.to_str().expect("utf8"), src.to_str().expect("utf8")]);
+    // A spreadsheet with X/Y columns: reproject first, then compute the columns from the
+    // projected geometry (SQL runs before -t_srs would).
+    let gk = dir.path().join("gk.gpkg");
+    ogr2ogr(&["-f", "GPKG", "-t_srs", "EPSG:4547", gk.to_str().expect("utf8"), src.to_str().expect("utf8")]);
     let xlsx = dir.path().join("points.xlsx");
-    ogr2ogr(&["-f", "XLSX", "-t_srs", "EPSG:4547", "-dialect", "SQLite", "-sql",
-        "SELECT *, ST_X(geometry) AS X, ST_Y(geometry) AS Y FROM points",
-        xlsx.to_str().expect("utf8"), src.to_str().expect("utf8")]);
+    ogr2ogr(&["-f", "XLSX", "-dialect", "SQLite", "-sql",
+        "SELECT \"编号\", \"名称\", \"级别\", \"服务\", ST_X(geom) AS X, ST_Y(geom) AS Y FROM points",
+        xlsx.to_str().expect("utf8"), gk.to_str().expect("utf8")]);
     for path in [&csv, &xlsx] {
         let source = read(path, &ReadOptions::default());
         assert!(source.format.is_table(), "{:?}", source.format);

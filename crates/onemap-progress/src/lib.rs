@@ -203,7 +203,7 @@ impl Progress {
     }
 
     /// The one-line form the CLI prints on stderr:
-    /// `writing buildings  12,000 / 30,254  40%  8,100/s  ETA 2s`.
+    /// `writing buildings  12,000 / 30,254  39%  8,100/s  ETA 3s`.
     #[must_use]
     pub fn line(&self) -> String {
         format_line(&self.snapshot())
@@ -217,7 +217,7 @@ impl Progress {
 ///     stage: "writing buildings".into(), done: 12_000, total: 30_254, rate: 8_100.0,
 ///     eta_seconds: Some(2.3), elapsed_seconds: 1.5, cancelled: false,
 /// };
-/// assert_eq!(onemap_progress::format_line(&s), "writing buildings  12,000 / 30,254  40%  8,100/s  ETA 2s");
+/// assert_eq!(onemap_progress::format_line(&s), "writing buildings  12,000 / 30,254  39%  8,100/s  ETA 3s");
 /// ```
 #[must_use]
 pub fn format_line(s: &Snapshot) -> String {
