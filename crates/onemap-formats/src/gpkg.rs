@@ -261,11 +261,13 @@ impl Writer {
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Delete);
         let mut conn = SqliteConnection::connect_with(&opts).await.map_err(err)?;
         // 'GPKG' and version 1.2.1.
-        sqlx::raw_sql("PRAGMA application_id = 1196444487; PRAGMA user_version = 10201;")
-            .execute(&mut conn)
-            .await
-            .map_err(err)?;
-        sqlx::raw_sql(METADATA).execute(&mut conn).await.map_err(err)?;
+        // One statement at a time (`raw_sql`'s future is not `Send` across await points).
+        let statements = ["PRAGMA application_id = 1196444487", "PRAGMA user_version = 10201"]
+            .into_iter()
+            .chain(METADATA.split(';').map(str::trim).filter(|s| !s.is_empty()));
+        for statement in statements {
+            sqlx::query(statement).execute(&mut conn).await.map_err(err)?;
+        }
         for (name, id, org, code, def, desc) in [
             ("Undefined cartesian SRS", -1_i64, "NONE", -1_i64, "undefined", "undefined cartesian coordinate reference system"),
             ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
@@ -469,4 +471,15 @@ fn promote(g: &Geometry<f64>, layer_type: Option<&str>) -> Geometry<f64> {
         (Geometry::Polygon(p), Some("MULTIPOLYGON")) => MultiPolygon(vec![p.clone()]).into(),
         _ => g.clone(),
     }
+}
+
+/// Compile-time check: the reader's and writer's futures are `Send` (the shells run them on
+/// tokio's multi-threaded runtime, in jobs).
+#[cfg(test)]
+#[allow(dead_code)]
+fn futures_are_send(w: &mut Writer, r: &[Record], p: &onemap_progress::Progress) {
+    fn is_send<T: Send>(_: T) {}
+    is_send(Writer::create(Path::new("x")));
+    is_send(w.add_layer("a", "b", true, r, p));
+    is_send(read(Path::new("x"), None));
 }
