@@ -45,8 +45,13 @@ impl Formats {
     async fn store(&self) -> Result<Store, ApiError> {
         self.store
             .get_or_init(|| async {
-                let store = Store::open(onemap::Target::resolve(None)).await.map_err(|e| api(&e))?;
-                store.ensure_dataset(&self.data_dir).await.map_err(|e| api(&e))?;
+                let store = Store::open(onemap::Target::resolve(None))
+                    .await
+                    .map_err(|e| api(&e))?;
+                store
+                    .ensure_dataset(&self.data_dir)
+                    .await
+                    .map_err(|e| api(&e))?;
                 Ok(store)
             })
             .await
@@ -95,7 +100,10 @@ pub async fn import_create(f: State<'_, Formats>) -> Result<String, ApiError> {
 }
 
 #[tauri::command]
-pub fn import_put_file(f: State<'_, Formats>, request: Request<'_>) -> Result<Vec<String>, ApiError> {
+pub fn import_put_file(
+    f: State<'_, Formats>,
+    request: Request<'_>,
+) -> Result<Vec<String>, ApiError> {
     let header = |k: &str| {
         request
             .headers()
@@ -110,7 +118,9 @@ pub fn import_put_file(f: State<'_, Formats>, request: Request<'_>) -> Result<Ve
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(invalid("the file must come as the raw body"));
     };
-    f.sessions.put_file(&session, &name, bytes).map_err(|e| api(&e))
+    f.sessions
+        .put_file(&session, &name, bytes)
+        .map_err(|e| api(&e))
 }
 
 /// `encodeURIComponent` undone (file names may be Chinese; headers are ASCII).
@@ -121,7 +131,10 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16)
+            && let Ok(b) = u8::from_str_radix(
+                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                16,
+            )
         {
             out.push(b);
             i += 3;
@@ -202,7 +215,10 @@ fn temp_path(ext: &str) -> Result<std::path::PathBuf, ApiError> {
 }
 
 #[tauri::command]
-pub async fn export_start(f: State<'_, Formats>, request: ExportRequest) -> Result<String, ApiError> {
+pub async fn export_start(
+    f: State<'_, Formats>,
+    request: ExportRequest,
+) -> Result<String, ApiError> {
     let store = f.store().await?;
     let kind = ExportKind::parse(&request.format).map_err(|e| api(&e))?;
     let path = temp_path(kind.extension())?;

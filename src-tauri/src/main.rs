@@ -151,12 +151,27 @@ fn main() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            overview, layer, building, station, unit, case, search, map_ready,
+            overview,
+            layer,
+            building,
+            station,
+            unit,
+            case,
+            search,
+            map_ready,
             // Import wizard, exports, print and jobs (src/formats.rs).
-            formats::formats_schema, formats::import_create, formats::import_put_file,
-            formats::import_open, formats::import_preview, formats::import_commit,
-            formats::import_delete, formats::export_start, formats::print_start,
-            formats::job_status, formats::job_cancel, formats::job_file
+            formats::formats_schema,
+            formats::import_create,
+            formats::import_put_file,
+            formats::import_open,
+            formats::import_preview,
+            formats::import_commit,
+            formats::import_delete,
+            formats::export_start,
+            formats::print_start,
+            formats::job_status,
+            formats::job_cancel,
+            formats::job_file
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -106,7 +106,10 @@ fn generate(scale: ScaleArg, seed: u64, out: &Path) -> Result<()> {
     let canceller = {
         let p = progress.clone();
         std::thread::spawn(move || {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 rt.block_on(async {
                     if tokio::signal::ctrl_c().await.is_ok() {
                         eprintln!("\ncancelling…");
@@ -168,13 +171,21 @@ fn render(
     use onemap_formats::print::{Lang, Paper, PrintOptions, Scene};
     let mut scene = Scene::default();
     for layer in [
-        "districts", "streets", "communities", "subgrids", "roads", "stations", "buildings", "cameras",
+        "districts",
+        "streets",
+        "communities",
+        "subgrids",
+        "roads",
+        "stations",
+        "buildings",
+        "cameras",
     ] {
         let path = data.join(format!("{layer}.geojson"));
         if !path.exists() {
             continue;
         }
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         scene
             .add_geojson(layer, &text)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -200,8 +211,9 @@ fn render(
         lang: if english { Lang::En } else { Lang::Zh },
         layers: None,
     };
-    let info = onemap_formats::print::render(&scene, &options, output, &onemap_progress::Progress::new())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let info =
+        onemap_formats::print::render(&scene, &options, output, &onemap_progress::Progress::new())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
         "wrote {} ({}×{} px, {:.1} m per pixel, 1:{})",
         output.display(),

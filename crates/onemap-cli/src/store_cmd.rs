@@ -186,7 +186,9 @@ async fn with_progress<T>(
 
 fn report_bad(layer: &str, problems: &[onemap::error::FeatureProblem]) {
     for p in problems {
-        let id = p.id.as_deref().map_or(String::new(), |i| format!(" (id {i})"));
+        let id =
+            p.id.as_deref()
+                .map_or(String::new(), |i| format!(" (id {i})"));
         eprintln!("{layer}: row {}{id}: {}", p.index + 1, p.reason);
     }
 }
@@ -245,7 +247,11 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
         }
         let store = open(&args.db).await?;
         let r = if args.dry_run {
-            let preview = with_progress(&progress, store.preview_import(&source, &mapping, &progress)).await;
+            let preview = with_progress(
+                &progress,
+                store.preview_import(&source, &mapping, &progress),
+            )
+            .await;
             store.close().await;
             let preview = preview?;
             print_preview(&args.file, &preview);
@@ -259,7 +265,8 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
                 preview.count
             )
         } else {
-            let r = with_progress(&progress, store.import_source(&source, &mapping, &progress)).await;
+            let r =
+                with_progress(&progress, store.import_source(&source, &mapping, &progress)).await;
             store.close().await;
             r
         };
@@ -278,10 +285,7 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
             }
             Err(onemap::Error::BadFeatures { layer, problems }) => {
                 report_bad(&layer, &problems);
-                anyhow::bail!(
-                    "{layer}: {} bad row(s); nothing imported",
-                    problems.len()
-                )
+                anyhow::bail!("{layer}: {} bad row(s); nothing imported", problems.len())
             }
             Err(e) => Err(e.into()),
         }
@@ -305,10 +309,17 @@ fn print_preview(file: &std::path::Path, p: &onemap::imports::ImportPreview) {
             b[0], b[2], b[1], b[3]
         );
     }
-    println!("mapping      {}", serde_json::to_string(&p.mapping).unwrap_or_default());
+    println!(
+        "mapping      {}",
+        serde_json::to_string(&p.mapping).unwrap_or_default()
+    );
     println!("first rows:");
     for r in p.rows.iter().take(5) {
-        println!("  row {}: {}", r["row"].as_u64().unwrap_or(0) + 1, r["properties"]);
+        println!(
+            "  row {}: {}",
+            r["row"].as_u64().unwrap_or(0) + 1,
+            r["properties"]
+        );
     }
     if p.problems.is_empty() {
         println!("no problems");
@@ -350,9 +361,17 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
                     anyhow::bail!("a GeoPackage or Shapefile export holds every layer; drop {l:?}");
                 }
                 let report = if kind == ExportKind::GeoPackage {
-                    with_progress(&progress, store.export_geopackage(&args.output, args.personal, &progress)).await?
+                    with_progress(
+                        &progress,
+                        store.export_geopackage(&args.output, args.personal, &progress),
+                    )
+                    .await?
                 } else {
-                    with_progress(&progress, store.export_shapefiles(&args.output, args.personal, &progress)).await?
+                    with_progress(
+                        &progress,
+                        store.export_shapefiles(&args.output, args.personal, &progress),
+                    )
+                    .await?
                 };
                 for (layer, n) in &report.counts {
                     eprintln!("  {layer:12} {n}");
@@ -378,7 +397,11 @@ pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
                 store.export_layer_file(layer, kind, &args.output, args.personal, &progress),
             )
             .await?;
-            eprintln!("wrote {} features to {}", report.counts.first().map_or(0, |c| c.1), args.output.display());
+            eprintln!(
+                "wrote {} features to {}",
+                report.counts.first().map_or(0, |c| c.1),
+                args.output.display()
+            );
             Ok(())
         }
         .await;

@@ -86,9 +86,9 @@ fn kind_of<'a>(values: impl Iterator<Item = &'a Value>) -> (ColumnKind, u8) {
             Value::Number(n) if n.is_i64() || n.is_u64() => ColumnKind::Integer,
             Value::Number(n) => {
                 let text = n.to_string();
-                let d = text
-                    .split_once('.')
-                    .map_or(0, |(_, frac)| frac.trim_end_matches(|c: char| !c.is_ascii_digit()).len());
+                let d = text.split_once('.').map_or(0, |(_, frac)| {
+                    frac.trim_end_matches(|c: char| !c.is_ascii_digit()).len()
+                });
                 decimals = decimals.max(u8::try_from(d).unwrap_or(u8::MAX));
                 ColumnKind::Real
             }
@@ -128,7 +128,10 @@ fn shorten(name: &str, max_len: usize, used: &mut HashSet<String>) -> String {
     }
     for n in 1.. {
         let suffix = format!("_{n}");
-        let candidate = format!("{}{suffix}", cut(name, max_len.saturating_sub(suffix.len())));
+        let candidate = format!(
+            "{}{suffix}",
+            cut(name, max_len.saturating_sub(suffix.len()))
+        );
         if used.insert(candidate.clone()) {
             return candidate;
         }
@@ -178,7 +181,11 @@ mod tests {
 
     #[test]
     fn decimals_cover_the_longest_fraction() {
-        let vals = [serde_json::json!(1.5), serde_json::json!(2.125), serde_json::json!(3)];
+        let vals = [
+            serde_json::json!(1.5),
+            serde_json::json!(2.125),
+            serde_json::json!(3),
+        ];
         assert_eq!(kind_of(vals.iter()), (ColumnKind::Real, 3));
     }
 }

@@ -118,10 +118,14 @@ pub async fn read(path: &Path, layer: Option<&str>) -> Result<Source, SourceErro
         columns.push((name, ty.to_ascii_uppercase()));
     }
     let list: Vec<String> = columns.iter().map(|(n, _)| quote(n)).collect();
-    let rows = sqlx::query(&format!("SELECT {} FROM {}", list.join(", "), quote(&table)))
-        .fetch_all(&mut conn)
-        .await
-        .map_err(|e| bad(&e))?;
+    let rows = sqlx::query(&format!(
+        "SELECT {} FROM {}",
+        list.join(", "),
+        quote(&table)
+    ))
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| bad(&e))?;
     let geom_name = geometry_column.as_ref().map(|(n, _)| n.as_str());
     let mut records = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -262,16 +266,43 @@ impl Writer {
         let mut conn = SqliteConnection::connect_with(&opts).await.map_err(err)?;
         // 'GPKG' and version 1.2.1.
         // One statement at a time (`raw_sql`'s future is not `Send` across await points).
-        let statements = ["PRAGMA application_id = 1196444487", "PRAGMA user_version = 10201"]
-            .into_iter()
-            .chain(METADATA.split(';').map(str::trim).filter(|s| !s.is_empty()));
+        let statements = [
+            "PRAGMA application_id = 1196444487",
+            "PRAGMA user_version = 10201",
+        ]
+        .into_iter()
+        .chain(METADATA.split(';').map(str::trim).filter(|s| !s.is_empty()));
         for statement in statements {
-            sqlx::query(statement).execute(&mut conn).await.map_err(err)?;
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .map_err(err)?;
         }
         for (name, id, org, code, def, desc) in [
-            ("Undefined cartesian SRS", -1_i64, "NONE", -1_i64, "undefined", "undefined cartesian coordinate reference system"),
-            ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-            ("WGS 84 geodetic", 4326, "EPSG", 4326, SRS_WGS84_WKT, "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"),
+            (
+                "Undefined cartesian SRS",
+                -1_i64,
+                "NONE",
+                -1_i64,
+                "undefined",
+                "undefined cartesian coordinate reference system",
+            ),
+            (
+                "Undefined geographic SRS",
+                0,
+                "NONE",
+                0,
+                "undefined",
+                "undefined geographic coordinate reference system",
+            ),
+            (
+                "WGS 84 geodetic",
+                4326,
+                "EPSG",
+                4326,
+                SRS_WGS84_WKT,
+                "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+            ),
         ] {
             sqlx::query("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)")
                 .bind(name)
@@ -305,7 +336,11 @@ impl Writer {
             .into_iter()
             .filter(|c| !c.name.eq_ignore_ascii_case("fid") && !c.name.eq_ignore_ascii_case("geom"))
             .collect();
-        let geometry_type = if spatial { geometry_type(records) } else { None };
+        let geometry_type = if spatial {
+            geometry_type(records)
+        } else {
+            None
+        };
         let mut defs = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_owned()];
         if let Some(t) = &geometry_type {
             defs.push(format!("geom {t}"));
@@ -325,10 +360,14 @@ impl Writer {
             source,
         };
         let mut tx = self.conn.begin().await.map_err(err)?;
-        sqlx::query(&format!("CREATE TABLE {} ({})", quote(name), defs.join(", ")))
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        sqlx::query(&format!(
+            "CREATE TABLE {} ({})",
+            quote(name),
+            defs.join(", ")
+        ))
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
         let mut placeholders = Vec::new();
         let mut insert_cols = Vec::new();
         if geometry_type.is_some() {
@@ -353,7 +392,10 @@ impl Writer {
             }
             let mut q = sqlx::query(&insert);
             if geometry_type.is_some() {
-                let promoted = r.geometry.as_ref().map(|g| promote(g, geometry_type.as_deref()));
+                let promoted = r
+                    .geometry
+                    .as_ref()
+                    .map(|g| promote(g, geometry_type.as_deref()));
                 let blob = match &promoted {
                     None => None,
                     Some(g) => {
@@ -397,7 +439,11 @@ impl Writer {
             q.execute(&mut *tx).await.map_err(err)?;
             progress.advance(1);
         }
-        let data_type = if geometry_type.is_some() { "features" } else { "attributes" };
+        let data_type = if geometry_type.is_some() {
+            "features"
+        } else {
+            "attributes"
+        };
         let [min_x, min_y, max_x, max_y] = extent.map_or([None; 4], |e| e.map(Some));
         sqlx::query(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -432,7 +478,10 @@ impl Writer {
     /// SQLite failing.
     pub async fn finish(self) -> Result<(), GpkgError> {
         let path = self.path.clone();
-        self.conn.close().await.map_err(|source| GpkgError::Sqlite { path, source })
+        self.conn
+            .close()
+            .await
+            .map_err(|source| GpkgError::Sqlite { path, source })
     }
 }
 
@@ -467,7 +516,9 @@ fn promote(g: &Geometry<f64>, layer_type: Option<&str>) -> Geometry<f64> {
     use geo_types::{MultiLineString, MultiPoint, MultiPolygon};
     match (g, layer_type) {
         (Geometry::Point(p), Some("MULTIPOINT")) => MultiPoint(vec![*p]).into(),
-        (Geometry::LineString(l), Some("MULTILINESTRING")) => MultiLineString(vec![l.clone()]).into(),
+        (Geometry::LineString(l), Some("MULTILINESTRING")) => {
+            MultiLineString(vec![l.clone()]).into()
+        }
         (Geometry::Polygon(p), Some("MULTIPOLYGON")) => MultiPolygon(vec![p.clone()]).into(),
         _ => g.clone(),
     }

@@ -162,7 +162,10 @@ pub fn write(
         progress.advance(1);
     }
     let doc = Kml::KmlDocument(KmlDocument {
-        attrs: HashMap::from([("xmlns".to_owned(), "http://www.opengis.net/kml/2.2".to_owned())]),
+        attrs: HashMap::from([(
+            "xmlns".to_owned(),
+            "http://www.opengis.net/kml/2.2".to_owned(),
+        )]),
         elements: vec![Kml::Document {
             attrs: HashMap::new(),
             elements,

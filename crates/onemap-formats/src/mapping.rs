@@ -130,7 +130,9 @@ pub enum MappingError {
     #[error("unknown layer {0:?}")]
     UnknownLayer(String),
     /// A mapped source field is not in the source.
-    #[error("the mapping names source field {field:?} for {target}, but the source has no such field (it has: {available})")]
+    #[error(
+        "the mapping names source field {field:?} for {target}, but the source has no such field (it has: {available})"
+    )]
     NoSuchField {
         /// The OneMap property.
         target: String,
@@ -237,8 +239,9 @@ pub fn normalise_address(address: &str) -> String {
                 '\u{3000}' => ' ',
                 c => c,
             };
-            (!c.is_whitespace() && !matches!(c, ',' | '，' | '、' | '.' | '。' | '(' | ')' | '（' | '）'))
-                .then(|| c.to_ascii_uppercase())
+            (!c.is_whitespace()
+                && !matches!(c, ',' | '，' | '、' | '.' | '。' | '(' | ')' | '（' | '）'))
+            .then(|| c.to_ascii_uppercase())
         })
         .collect();
     for prefix in ["广东省", "深圳市"] {
@@ -344,8 +347,25 @@ impl Mapping {
         }
         if source.format.is_table() {
             let pick = |cands: &[&str]| cands.iter().find_map(|c| find(c));
-            let x = pick(&["lon", "lng", "longitude", "经度", "x", "x坐标", "东坐标", "easting"]);
-            let y = pick(&["lat", "latitude", "纬度", "y", "y坐标", "北坐标", "northing"]);
+            let x = pick(&[
+                "lon",
+                "lng",
+                "longitude",
+                "经度",
+                "x",
+                "x坐标",
+                "东坐标",
+                "easting",
+            ]);
+            let y = pick(&[
+                "lat",
+                "latitude",
+                "纬度",
+                "y",
+                "y坐标",
+                "北坐标",
+                "northing",
+            ]);
             let address = pick(&["address", "地址", "楼栋地址", "门牌地址", "详细地址"]);
             m.geometry = match (x, y, address) {
                 (Some(x), Some(y), _) => {
@@ -613,7 +633,8 @@ fn guess_table_crs(source: &Source, x: &str, y: &str) -> Option<String> {
             continue;
         };
         n += 1;
-        let metres = (350_000.0..650_000.0).contains(&xv) && (2_400_000.0..2_650_000.0).contains(&yv);
+        let metres =
+            (350_000.0..650_000.0).contains(&xv) && (2_400_000.0..2_650_000.0).contains(&yv);
         if !metres {
             return None;
         }
@@ -662,7 +683,9 @@ fn coerce(
                     let allowed: Vec<String> = s
                         .values
                         .iter()
-                        .map(|e| format!("{} ({})", e.value, e.labels.first().copied().unwrap_or("")))
+                        .map(|e| {
+                            format!("{} ({})", e.value, e.labels.first().copied().unwrap_or(""))
+                        })
                         .collect();
                     format!("{text:?} is not one of {}", allowed.join(", "))
                 }),
@@ -787,14 +810,19 @@ mod tests {
 
     #[test]
     fn suggestion_finds_aliases_coordinates_and_the_gauss_kruger_zone() {
-        let src = table(&[json!({"楼栋编号": "B1", "安全等级": "放心级", "X坐标": 492810.8, "Y坐标": 2517961.1, "层数": "6"})]);
+        let src = table(&[
+            json!({"楼栋编号": "B1", "安全等级": "放心级", "X坐标": 492810.8, "Y坐标": 2517961.1, "层数": "6"}),
+        ]);
         let m = Mapping::suggest("buildings", &src).expect("suggest");
         assert_eq!(m.fields.get("id").map(String::as_str), Some("楼栋编号"));
         assert_eq!(m.fields.get("rating").map(String::as_str), Some("安全等级"));
         assert_eq!(m.fields.get("floors").map(String::as_str), Some("层数"));
         assert_eq!(
             m.geometry,
-            Some(GeometryFrom::Columns { x: "X坐标".into(), y: "Y坐标".into() })
+            Some(GeometryFrom::Columns {
+                x: "X坐标".into(),
+                y: "Y坐标".into()
+            })
         );
         assert_eq!(m.crs.as_deref(), Some("EPSG:4547"));
     }
@@ -807,7 +835,9 @@ mod tests {
             json!({"楼栋编号": "B3", "安全等级": "一般", "X坐标": "", "Y坐标": 2517000}),
         ]);
         let m = Mapping::suggest("buildings", &src).expect("suggest");
-        let out = m.apply(&src, None, &onemap_progress::Progress::new()).expect("apply");
+        let out = m
+            .apply(&src, None, &onemap_progress::Progress::new())
+            .expect("apply");
         assert_eq!(out.features.len(), 1);
         assert_eq!(out.rows, [0]);
         let f = &out.features[0];
@@ -815,16 +845,35 @@ mod tests {
         assert_eq!(f["properties"]["rating"], "warning");
         assert_eq!(f["properties"]["floors"], 6);
         assert_eq!(f["properties"]["reasons"], json!(["fire_exit", "gas"]));
-        assert!(f["properties"].get("X坐标").is_none(), "coordinate columns are not kept");
+        assert!(
+            f["properties"].get("X坐标").is_none(),
+            "coordinate columns are not kept"
+        );
         let c = &f["geometry"]["coordinates"];
         assert!((c[0].as_f64().unwrap_or(0.0) - 113.93).abs() < 1e-7, "{c}");
         assert!((c[1].as_f64().unwrap_or(0.0) - 22.76).abs() < 1e-7, "{c}");
         assert_eq!(out.problems.len(), 2);
         assert_eq!(out.problems[0].index, 1);
-        assert!(out.problems[0].reason.contains("rating: \"很好\" is not one of"), "{:?}", out.problems[0]);
-        assert!(out.problems[0].reason.contains("floors: \"六\" is not a whole number"), "{:?}", out.problems[0]);
+        assert!(
+            out.problems[0]
+                .reason
+                .contains("rating: \"很好\" is not one of"),
+            "{:?}",
+            out.problems[0]
+        );
+        assert!(
+            out.problems[0]
+                .reason
+                .contains("floors: \"六\" is not a whole number"),
+            "{:?}",
+            out.problems[0]
+        );
         assert_eq!(out.problems[1].index, 2);
-        assert!(out.problems[1].reason.contains("x coordinate"), "{:?}", out.problems[1]);
+        assert!(
+            out.problems[1].reason.contains("x coordinate"),
+            "{:?}",
+            out.problems[1]
+        );
     }
 
     #[test]
@@ -832,8 +881,13 @@ mod tests {
         let src = table(&[json!({"a": 1})]);
         let mut m = Mapping::new("stations");
         m.fields.insert("name".into(), "名称".into());
-        m.geometry = Some(GeometryFrom::Columns { x: "a".into(), y: "a".into() });
-        let e = m.apply(&src, None, &onemap_progress::Progress::new()).expect_err("refused");
+        m.geometry = Some(GeometryFrom::Columns {
+            x: "a".into(),
+            y: "a".into(),
+        });
+        let e = m
+            .apply(&src, None, &onemap_progress::Progress::new())
+            .expect_err("refused");
         assert!(matches!(e, MappingError::NoSuchField { .. }), "{e}");
     }
 
@@ -848,12 +902,26 @@ mod tests {
             json!({"id": "B2", "rating": "safe", "地址": "光明社区华夏路99号"}),
         ]);
         let m = Mapping::suggest("buildings", &src).expect("suggest");
-        assert_eq!(m.geometry, Some(GeometryFrom::Address { address: "地址".into() }));
-        let out = m.apply(&src, Some(&g), &onemap_progress::Progress::new()).expect("apply");
+        assert_eq!(
+            m.geometry,
+            Some(GeometryFrom::Address {
+                address: "地址".into()
+            })
+        );
+        let out = m
+            .apply(&src, Some(&g), &onemap_progress::Progress::new())
+            .expect("apply");
         assert_eq!(out.features.len(), 1);
-        assert_eq!(out.features[0]["geometry"]["coordinates"], json!([113.93, 22.77]));
+        assert_eq!(
+            out.features[0]["geometry"]["coordinates"],
+            json!([113.93, 22.77])
+        );
         assert_eq!(out.problems.len(), 1);
-        assert!(out.problems[0].reason.contains("matches none of the 2 building addresses"));
+        assert!(
+            out.problems[0]
+                .reason
+                .contains("matches none of the 2 building addresses")
+        );
     }
 
     #[test]
@@ -861,9 +929,18 @@ mod tests {
         let text = r#"{"layer":"buildings","fields":{"id":"编号"},"geometry":{"address":"地址"},"datum":"gcj02"}"#;
         let m: Mapping = serde_json::from_str(text).expect("parse");
         assert!(m.keep_unmapped);
-        assert_eq!(m.geometry, Some(GeometryFrom::Address { address: "地址".into() }));
-        let back: Mapping = serde_json::from_str(&serde_json::to_string(&m).expect("json")).expect("parse");
+        assert_eq!(
+            m.geometry,
+            Some(GeometryFrom::Address {
+                address: "地址".into()
+            })
+        );
+        let back: Mapping =
+            serde_json::from_str(&serde_json::to_string(&m).expect("json")).expect("parse");
         assert_eq!(back, m);
-        assert!(serde_json::from_str::<Mapping>(r#"{"layer":"x","feilds":{}}"#).is_err(), "typos are refused");
+        assert!(
+            serde_json::from_str::<Mapping>(r#"{"layer":"x","feilds":{}}"#).is_err(),
+            "typos are refused"
+        );
     }
 }

@@ -210,7 +210,10 @@ fn register_font() -> Option<bool> {
     static FONT: std::sync::OnceLock<Option<bool>> = std::sync::OnceLock::new();
     *FONT.get_or_init(|| {
         let candidates = [
-            ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", true),
+            (
+                "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                true,
+            ),
             ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", true),
             ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", true),
             ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", false),
@@ -227,7 +230,6 @@ fn register_font() -> Option<bool> {
         None
     })
 }
-
 
 fn de<E: std::error::Error + Send + Sync + 'static>(e: DrawingAreaErrorKind<E>) -> PrintError {
     PrintError::Draw(e.to_string())
@@ -255,11 +257,11 @@ impl Frame {
 fn rings(g: &Geometry<f64>) -> Vec<&LineString<f64>> {
     match g {
         Geometry::Polygon(p) => std::iter::once(p.exterior()).chain(p.interiors()).collect(),
-        Geometry::MultiPolygon(mp) => mp
-            .0
-            .iter()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-            .collect(),
+        Geometry::MultiPolygon(mp) => {
+            mp.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .collect()
+        }
         Geometry::LineString(l) => vec![l],
         Geometry::MultiLineString(m) => m.0.iter().collect(),
         _ => Vec::new(),
@@ -277,11 +279,12 @@ fn label_at(g: &Geometry<f64>) -> Option<Coord> {
     match g {
         Geometry::Polygon(p) => p.centroid().map(|c| c.0),
         Geometry::MultiPolygon(mp) => {
-            let largest = mp
-                .0
-                .iter()
-                .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
-            MultiPolygon::new(vec![largest.clone()]).centroid().map(|c| c.0)
+            let largest =
+                mp.0.iter()
+                    .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
+            MultiPolygon::new(vec![largest.clone()])
+                .centroid()
+                .map(|c| c.0)
         }
         _ => None,
     }
@@ -297,10 +300,34 @@ const RATING_COLOURS: [(&str, RGBColor, &str, &str); 3] = [
     ("warning", RGBColor(215, 35, 35), "警示级", "warning"),
 ];
 const STATION_LEVELS: [(&str, i32, RGBColor, &str, &str); 4] = [
-    ("district_hall", 11, RGBColor(10, 30, 120), "区群众诉求服务中心", "district hall"),
-    ("street_hall", 8, RGBColor(20, 60, 170), "街道服务大厅", "street hall"),
-    ("community_hall", 5, RGBColor(40, 100, 210), "社区服务大厅", "community hall"),
-    ("subgrid_station", 3, RGBColor(70, 150, 240), "小分格服务站", "sub-grid station"),
+    (
+        "district_hall",
+        11,
+        RGBColor(10, 30, 120),
+        "区群众诉求服务中心",
+        "district hall",
+    ),
+    (
+        "street_hall",
+        8,
+        RGBColor(20, 60, 170),
+        "街道服务大厅",
+        "street hall",
+    ),
+    (
+        "community_hall",
+        5,
+        RGBColor(40, 100, 210),
+        "社区服务大厅",
+        "community hall",
+    ),
+    (
+        "subgrid_station",
+        3,
+        RGBColor(70, 150, 240),
+        "小分格服务站",
+        "sub-grid station",
+    ),
 ];
 const GRADE_COLOURS: [(i64, RGBColor, &str, &str); 3] = [
     (1, RGBColor(200, 0, 60), "一级预警案件", "grade 1 case"),
@@ -327,7 +354,10 @@ pub fn render(
         )));
     }
     if !(72..=600).contains(&options.dpi) {
-        return Err(PrintError::Invalid(format!("dpi {} is outside 72–600", options.dpi)));
+        return Err(PrintError::Invalid(format!(
+            "dpi {} is outside 72–600",
+            options.dpi
+        )));
     }
     let zh = options.lang == Lang::Zh;
     let cjk = register_font();
@@ -345,7 +375,8 @@ pub fn render(
     );
     let (x0, y0) = TransverseMercator::LOCAL.forward(w, s);
     let (x1, y1) = TransverseMercator::LOCAL.forward(e, n);
-    let metres_per_pixel = ((x1 - x0) / f64::from(map_area.2)).max((y1 - y0) / f64::from(map_area.3));
+    let metres_per_pixel =
+        ((x1 - x0) / f64::from(map_area.2)).max((y1 - y0) / f64::from(map_area.3));
     let frame = Frame {
         centre: Coord {
             x: (x0 + x1) / 2.0,
@@ -354,9 +385,10 @@ pub fn render(
         metres_per_pixel,
         area: map_area,
     };
-    let layers: Vec<String> = options.layers.clone().unwrap_or_else(|| {
-        scene.layers.keys().cloned().collect()
-    });
+    let layers: Vec<String> = options
+        .layers
+        .clone()
+        .unwrap_or_else(|| scene.layers.keys().cloned().collect());
     let on = |l: &str| layers.iter().any(|x| x == l) && !scene.layer(l).is_empty();
     let total: usize = layers.iter().map(|l| scene.layer(l).len()).sum();
     progress.stage("drawing the map", total as u64);
@@ -424,11 +456,16 @@ pub fn render(
             ("secondary", RGBColor(240, 190, 110), 0.9),
             ("arterial", RGBColor(225, 130, 40), 1.4),
         ] {
-            for r in scene.layer("roads").iter().filter(|r| text(r, "class") == class) {
+            for r in scene
+                .layer("roads")
+                .iter()
+                .filter(|r| text(r, "class") == class)
+            {
                 if let Some(g) = &r.geometry {
                     for ring in rings(g) {
                         let pts: Vec<(i32, i32)> = ring.0.iter().map(|c| frame.pixel(*c)).collect();
-                        root.draw(&PathElement::new(pts, stroke(colour, wd))).map_err(de)?;
+                        root.draw(&PathElement::new(pts, stroke(colour, wd)))
+                            .map_err(de)?;
                     }
                 }
             }
@@ -437,7 +474,20 @@ pub fn render(
     }
     if on("buildings") {
         for (rating, colour, _, _) in RATING_COLOURS {
-            for b in scene.layer("buildings").iter().filter(|b| text(b, "rating") == rating) {
+            for (i, b) in scene
+                .layer("buildings")
+                .iter()
+                .filter(|b| text(b, "rating") == rating)
+                .enumerate()
+            {
+                if i % 2048 == 0 {
+                    if progress.is_cancelled() {
+                        return Err(PrintError::Cancelled);
+                    }
+                    if i > 0 {
+                        progress.advance(2048);
+                    }
+                }
                 if let Some(p) = b.geometry.as_ref().and_then(point) {
                     let size = if rating == "safe" { pt(0.8) } else { pt(1.2) };
                     root.draw(&Circle::new(frame.pixel(p), size, colour.filled()))
@@ -445,7 +495,19 @@ pub fn render(
                 }
             }
         }
-        step(scene.layer("buildings").len())?;
+        // The loop above counted whole blocks of 2,048; count the rest.
+        let counted: usize = RATING_COLOURS
+            .iter()
+            .map(|(r, ..)| {
+                let n = scene
+                    .layer("buildings")
+                    .iter()
+                    .filter(|b| text(b, "rating") == *r)
+                    .count();
+                n.saturating_sub(1) / 2048 * 2048
+            })
+            .sum();
+        step(scene.layer("buildings").len() - counted)?;
     }
     if on("subgrids") {
         draw_rings("subgrids", stroke(RGBColor(150, 150, 175), 0.4))?;
@@ -462,20 +524,30 @@ pub fn render(
     if on("cameras") {
         for c in scene.layer("cameras") {
             if let Some(p) = c.geometry.as_ref().and_then(point) {
-                root.draw(&Cross::new(frame.pixel(p), pt(1.5), stroke(RGBColor(130, 40, 160), 0.5)))
-                    .map_err(de)?;
+                root.draw(&Cross::new(
+                    frame.pixel(p),
+                    pt(1.5),
+                    stroke(RGBColor(130, 40, 160), 0.5),
+                ))
+                .map_err(de)?;
             }
         }
         step(scene.layer("cameras").len())?;
     }
     if on("stations") {
         for (level, r, colour, _, _) in STATION_LEVELS.iter().rev() {
-            for st in scene.layer("stations").iter().filter(|s| text(s, "level") == *level) {
+            for st in scene
+                .layer("stations")
+                .iter()
+                .filter(|s| text(s, "level") == *level)
+            {
                 if let Some(p) = st.geometry.as_ref().and_then(point) {
                     let px = frame.pixel(p);
                     let r = pt(f64::from(*r) / 2.5);
-                    root.draw(&Circle::new(px, r + pt(0.4), WHITE.filled())).map_err(de)?;
-                    root.draw(&Circle::new(px, r, colour.filled())).map_err(de)?;
+                    root.draw(&Circle::new(px, r + pt(0.4), WHITE.filled()))
+                        .map_err(de)?;
+                    root.draw(&Circle::new(px, r, colour.filled()))
+                        .map_err(de)?;
                 }
             }
         }
@@ -484,12 +556,18 @@ pub fn render(
     if on("cases") {
         for (grade, colour, _, _) in GRADE_COLOURS.iter().rev() {
             for c in scene.layer("cases").iter().filter(|c| {
-                c.properties.get("grade").and_then(Value::as_i64).unwrap_or(3) == *grade
+                c.properties
+                    .get("grade")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(3)
+                    == *grade
             }) {
                 if let Some(p) = c.geometry.as_ref().and_then(point) {
                     let px = frame.pixel(p);
-                    root.draw(&Circle::new(px, pt(2.2), WHITE.filled())).map_err(de)?;
-                    root.draw(&Circle::new(px, pt(1.7), colour.filled())).map_err(de)?;
+                    root.draw(&Circle::new(px, pt(2.2), WHITE.filled()))
+                        .map_err(de)?;
+                    root.draw(&Circle::new(px, pt(1.7), colour.filled()))
+                        .map_err(de)?;
                 }
             }
         }
@@ -517,7 +595,8 @@ pub fn render(
                 .pos(Pos::new(HPos::Center, VPos::Center));
             for r in scene.layer(layer) {
                 if let Some(at) = r.geometry.as_ref().and_then(label_at) {
-                    root.draw_text(&name(r), &style, frame.pixel(at)).map_err(de)?;
+                    root.draw_text(&name(r), &style, frame.pixel(at))
+                        .map_err(de)?;
                 }
             }
         }
@@ -531,15 +610,23 @@ pub fn render(
         ((0, 0), (ml, height as i32)),
         ((ml + mw, 0), (width as i32, height as i32)),
     ] {
-        root.draw(&Rectangle::new([a, b], paper.filled())).map_err(de)?;
+        root.draw(&Rectangle::new([a, b], paper.filled()))
+            .map_err(de)?;
     }
-    root.draw(&Rectangle::new([(ml, mt), (ml + mw, mt + mh)], stroke(BLACK, 0.8)))
-        .map_err(de)?;
+    root.draw(&Rectangle::new(
+        [(ml, mt), (ml + mw, mt + mh)],
+        stroke(BLACK, 0.8),
+    ))
+    .map_err(de)?;
 
     let scale = (metres_per_pixel * f64::from(options.dpi) / 0.0254).round() as u64;
     if let Some(cjk) = cjk {
         let t = |cn: &'static str, en: &'static str| if zh && cjk { cn } else { en };
-        let font = |size: f64| ("onemap", pt(size)).into_font().color(&RGBColor(30, 30, 30));
+        let font = |size: f64| {
+            ("onemap", pt(size))
+                .into_font()
+                .color(&RGBColor(30, 30, 30))
+        };
         // Title block.
         let district = match scene.layer("districts") {
             [one] if cjk => text(one, "name").to_owned(),
@@ -553,7 +640,8 @@ pub fn render(
                 "OneMap".to_owned()
             }
         });
-        root.draw_text(&title, &font(20.0), (margin, margin)).map_err(de)?;
+        root.draw_text(&title, &font(20.0), (margin, margin))
+            .map_err(de)?;
         let mut sub = options.subtitle.clone().unwrap_or_default();
         if !sub.is_empty() {
             sub.push_str("    ");
@@ -568,17 +656,20 @@ pub fn render(
             s,
             n
         ));
-        root.draw_text(&sub, &font(9.0), (margin, margin + pt(28.0))).map_err(de)?;
+        root.draw_text(&sub, &font(9.0), (margin, margin + pt(28.0)))
+            .map_err(de)?;
 
         // Legend panel.
         let x = ml + mw + margin;
         let mut y = mt;
-        root.draw_text(t("图例", "Legend"), &font(13.0), (x, y)).map_err(de)?;
+        root.draw_text(t("图例", "Legend"), &font(13.0), (x, y))
+            .map_err(de)?;
         y += pt(22.0);
         let row_h = pt(14.0);
         let label = |y: i32, s: &str| root.draw_text(s, &font(8.5), (x + pt(22.0), y - pt(5.0)));
         let line_item = |y: i32, style: ShapeStyle, s: &str| -> Result<(), PrintError> {
-            root.draw(&PathElement::new(vec![(x, y), (x + pt(16.0), y)], style)).map_err(de)?;
+            root.draw(&PathElement::new(vec![(x, y), (x + pt(16.0), y)], style))
+                .map_err(de)?;
             label(y, s).map_err(de)
         };
         if on("districts") {
@@ -590,17 +681,33 @@ pub fn render(
             y += row_h;
         }
         if on("communities") {
-            line_item(y, stroke(RGBColor(80, 80, 140), 0.8), t("社区", "community"))?;
+            line_item(
+                y,
+                stroke(RGBColor(80, 80, 140), 0.8),
+                t("社区", "community"),
+            )?;
             y += row_h;
         }
         if on("subgrids") {
-            line_item(y, stroke(RGBColor(150, 150, 175), 0.4), t("红色小分格", "red sub-grid"))?;
+            line_item(
+                y,
+                stroke(RGBColor(150, 150, 175), 0.4),
+                t("红色小分格", "red sub-grid"),
+            )?;
             y += row_h;
         }
         if on("roads") {
-            line_item(y, stroke(RGBColor(225, 130, 40), 1.4), t("主干道", "arterial road"))?;
+            line_item(
+                y,
+                stroke(RGBColor(225, 130, 40), 1.4),
+                t("主干道", "arterial road"),
+            )?;
             y += row_h;
-            line_item(y, stroke(RGBColor(240, 190, 110), 0.9), t("次干道", "secondary road"))?;
+            line_item(
+                y,
+                stroke(RGBColor(240, 190, 110), 0.9),
+                t("次干道", "secondary road"),
+            )?;
             y += row_h;
         }
         if on("buildings") {
@@ -611,7 +718,8 @@ pub fn render(
                     .iter()
                     .filter(|b| text(b, "rating") == rating)
                     .count();
-                root.draw(&Circle::new((x + pt(8.0), y), pt(2.5), colour.filled())).map_err(de)?;
+                root.draw(&Circle::new((x + pt(8.0), y), pt(2.5), colour.filled()))
+                    .map_err(de)?;
                 label(y, &format!("{} {}", t(cn, en), thousands(count as u64))).map_err(de)?;
                 y += row_h;
             }
@@ -624,28 +732,48 @@ pub fn render(
                     .iter()
                     .filter(|s| text(s, "level") == level)
                     .count();
-                root.draw(&Circle::new((x + pt(8.0), y), pt(f64::from(r) / 2.5), colour.filled()))
-                    .map_err(de)?;
+                root.draw(&Circle::new(
+                    (x + pt(8.0), y),
+                    pt(f64::from(r) / 2.5),
+                    colour.filled(),
+                ))
+                .map_err(de)?;
                 label(y, &format!("{} {count}", t(cn, en))).map_err(de)?;
                 y += row_h;
             }
         }
         if on("circles") {
-            root.draw(&Circle::new((x + pt(8.0), y), pt(5.0), RGBAColor(60, 120, 230, 0.2).filled()))
-                .map_err(de)?;
+            root.draw(&Circle::new(
+                (x + pt(8.0), y),
+                pt(5.0),
+                RGBAColor(60, 120, 230, 0.2).filled(),
+            ))
+            .map_err(de)?;
             label(y, t("500米服务圈", "500 m service circle")).map_err(de)?;
             y += row_h;
         }
         if on("cameras") {
-            root.draw(&Cross::new((x + pt(8.0), y), pt(2.0), stroke(RGBColor(130, 40, 160), 0.7)))
-                .map_err(de)?;
-            label(y, &format!("{} {}", t("视频探头", "camera"), scene.layer("cameras").len()))
-                .map_err(de)?;
+            root.draw(&Cross::new(
+                (x + pt(8.0), y),
+                pt(2.0),
+                stroke(RGBColor(130, 40, 160), 0.7),
+            ))
+            .map_err(de)?;
+            label(
+                y,
+                &format!(
+                    "{} {}",
+                    t("视频探头", "camera"),
+                    scene.layer("cameras").len()
+                ),
+            )
+            .map_err(de)?;
             y += row_h;
         }
         if on("cases") {
             for (_, colour, cn, en) in GRADE_COLOURS {
-                root.draw(&Circle::new((x + pt(8.0), y), pt(2.0), colour.filled())).map_err(de)?;
+                root.draw(&Circle::new((x + pt(8.0), y), pt(2.0), colour.filled()))
+                    .map_err(de)?;
                 label(y, t(cn, en)).map_err(de)?;
                 y += row_h;
             }
@@ -665,7 +793,12 @@ pub fn render(
         ))
         .map_err(de)?;
         root.draw(&PathElement::new(
-            vec![(ax, ay), (ax + pt(7.0), ay + h), (ax, ay + h - pt(6.0)), (ax, ay)],
+            vec![
+                (ax, ay),
+                (ax + pt(7.0), ay + h),
+                (ax, ay + h - pt(6.0)),
+                (ax, ay),
+            ],
             stroke(BLACK, 0.6),
         ))
         .map_err(de)?;
@@ -673,7 +806,8 @@ pub fn render(
             .into_font()
             .color(&BLACK)
             .pos(Pos::new(HPos::Center, VPos::Top));
-        root.draw_text(t("北", "N"), &centred, (ax, ay + h + pt(2.0))).map_err(de)?;
+        root.draw_text(t("北", "N"), &centred, (ax, ay + h + pt(2.0)))
+            .map_err(de)?;
 
         // Scale bar, bottom left of the map: a round length near a fifth of the map's width.
         let target = metres_per_pixel * f64::from(mw) / 5.0;
@@ -686,39 +820,61 @@ pub fn render(
         let bar_px = (length / metres_per_pixel).round() as i32;
         let (bx, by) = (ml + pt(14.0), mt + mh - pt(18.0));
         let bh = pt(4.0);
-        root.draw(&Rectangle::new([(bx - pt(4.0), by - pt(16.0)), (bx + bar_px + pt(30.0), by + bh + pt(4.0))], RGBAColor(255, 255, 255, 0.85).filled()))
-            .map_err(de)?;
+        root.draw(&Rectangle::new(
+            [
+                (bx - pt(4.0), by - pt(16.0)),
+                (bx + bar_px + pt(30.0), by + bh + pt(4.0)),
+            ],
+            RGBAColor(255, 255, 255, 0.85).filled(),
+        ))
+        .map_err(de)?;
         for i in 0..4 {
             let a = bx + bar_px * i / 4;
             let b = bx + bar_px * (i + 1) / 4;
             let fill = if i % 2 == 0 { BLACK } else { WHITE };
-            root.draw(&Rectangle::new([(a, by), (b, by + bh)], fill.filled())).map_err(de)?;
+            root.draw(&Rectangle::new([(a, by), (b, by + bh)], fill.filled()))
+                .map_err(de)?;
         }
-        root.draw(&Rectangle::new([(bx, by), (bx + bar_px, by + bh)], stroke(BLACK, 0.5)))
-            .map_err(de)?;
+        root.draw(&Rectangle::new(
+            [(bx, by), (bx + bar_px, by + bh)],
+            stroke(BLACK, 0.5),
+        ))
+        .map_err(de)?;
         let len_text = if length >= 1000.0 {
             format!("{} km", length / 1000.0)
         } else {
             format!("{length} m")
         };
         let small = ("onemap", pt(8.0)).into_font().color(&BLACK);
-        root.draw_text("0", &small, (bx - pt(2.0), by - pt(12.0))).map_err(de)?;
-        root.draw_text(&len_text, &small, (bx + bar_px - pt(6.0), by - pt(12.0))).map_err(de)?;
+        root.draw_text("0", &small, (bx - pt(2.0), by - pt(12.0)))
+            .map_err(de)?;
+        root.draw_text(&len_text, &small, (bx + bar_px - pt(6.0), by - pt(12.0)))
+            .map_err(de)?;
 
         // Notes at the bottom of the panel.
         let mut ny = mt + mh - pt(40.0);
         let notes = [
-            t("坐标系：WGS84 经纬度；投影 CGCS2000 高斯-克吕格 3° 带 CM 114°E (EPSG:4547)", "WGS84; drawn in CGCS2000 GK CM 114°E (EPSG:4547)"),
+            t(
+                "坐标系：WGS84 经纬度；投影 CGCS2000 高斯-克吕格 3° 带 CM 114°E (EPSG:4547)",
+                "WGS84; drawn in CGCS2000 GK CM 114°E (EPSG:4547)",
+            ),
             if scene.synthetic {
-                t("区界、名称与代码真实；边界以下数据为合成（synthetic）", "district outline, names and codes real; data below synthetic")
+                t(
+                    "区界、名称与代码真实；边界以下数据为合成（synthetic）",
+                    "district outline, names and codes real; data below synthetic",
+                )
             } else {
                 ""
             },
             t("OneMap 一张图 · 离线绘制", "OneMap · drawn offline"),
         ];
         for note in notes.iter().filter(|s| !s.is_empty()) {
-            root.draw_text(note, &("onemap", pt(6.0)).into_font().color(&RGBColor(90, 90, 90)), (x, ny))
-                .map_err(de)?;
+            root.draw_text(
+                note,
+                &("onemap", pt(6.0)).into_font().color(&RGBColor(90, 90, 90)),
+                (x, ny),
+            )
+            .map_err(de)?;
             ny += pt(10.0);
         }
     }

@@ -110,7 +110,10 @@ const AREA: FieldSpec = with(f("area_km2", Number), &["面积", "面积_km2", "a
 const DISTRICT_CODE: FieldSpec = with(f("district_code", Text), &["区代码", "区编码"]);
 const STREET_CODE: FieldSpec = with(f("street_code", Text), &["街道代码", "街道编码"]);
 const COMMUNITY_CODE: FieldSpec = with(f("community_code", Text), &["社区代码", "社区编码"]);
-const SUBGRID_CODE: FieldSpec = with(f("subgrid_code", Text), &["网格代码", "网格编码", "小分格编码"]);
+const SUBGRID_CODE: FieldSpec = with(
+    f("subgrid_code", Text),
+    &["网格代码", "网格编码", "小分格编码"],
+);
 
 /// Building ratings (放心级 / 一般级 / 警示级).
 pub const RATINGS: &[EnumValue] = &[
@@ -120,9 +123,18 @@ pub const RATINGS: &[EnumValue] = &[
 ];
 const STATION_LEVELS: &[EnumValue] = &[
     v("district_hall", &["区级", "区中心", "区群众诉求服务中心"]),
-    v("street_hall", &["街道级", "街道大厅", "街道群众诉求服务大厅"]),
-    v("community_hall", &["社区级", "社区大厅", "社区群众诉求服务大厅"]),
-    v("subgrid_station", &["站点", "小分格服务站", "网格站点", "服务站"]),
+    v(
+        "street_hall",
+        &["街道级", "街道大厅", "街道群众诉求服务大厅"],
+    ),
+    v(
+        "community_hall",
+        &["社区级", "社区大厅", "社区群众诉求服务大厅"],
+    ),
+    v(
+        "subgrid_station",
+        &["站点", "小分格服务站", "网格站点", "服务站"],
+    ),
 ];
 const SERVICES: &[EnumValue] = &[
     v("appeal", &["诉求", "群众诉求", "诉求服务"]),
@@ -282,7 +294,10 @@ pub const LAYERS: &[LayerSchema] = &[
         fields: &[
             with(req("id", Text), &["编号", "bh"]),
             with(f("name", Text), NAME),
-            vals(with(req("class", Text), &["等级", "道路等级"]), ROAD_CLASSES),
+            vals(
+                with(req("class", Text), &["等级", "道路等级"]),
+                ROAD_CLASSES,
+            ),
             with(f("length_m", Number), &["长度", "长度_m"]),
             SYNTHETIC,
         ],

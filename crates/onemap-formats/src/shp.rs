@@ -213,7 +213,10 @@ pub fn read_zip(path: &Path, encoding: Option<&str>) -> Result<Source, ShpError>
         many => {
             return Err(ShpError::Zip {
                 path: shown,
-                message: format!("the archive holds {} .shp files; import one at a time", many.len()),
+                message: format!(
+                    "the archive holds {} .shp files; import one at a time",
+                    many.len()
+                ),
             });
         }
     };
@@ -502,13 +505,14 @@ fn write_files(
         }
         let mut record = dbase::Record::default();
         for c in &columns {
-            let v = r.properties.get(&c.name).unwrap_or(&serde_json::Value::Null);
+            let v = r
+                .properties
+                .get(&c.name)
+                .unwrap_or(&serde_json::Value::Null);
             let value = match c.kind {
                 ColumnKind::Integer | ColumnKind::Real => FieldValue::Numeric(v.as_f64()),
                 ColumnKind::Bool => FieldValue::Logical(v.as_bool()),
-                _ => FieldValue::Character(
-                    Some(crate::flat::text_of(v)).filter(|s| !s.is_empty()),
-                ),
+                _ => FieldValue::Character(Some(crate::flat::text_of(v)).filter(|s| !s.is_empty())),
             };
             record.insert(c.short.clone(), value);
         }
@@ -518,22 +522,22 @@ fn write_files(
             }
             Some(G::MultiPoint(m)) => writer.write_shape_and_record(
                 &shapefile::Multipoint::new(
-                    m.0.iter().map(|p| shapefile::Point::new(p.x(), p.y())).collect(),
+                    m.0.iter()
+                        .map(|p| shapefile::Point::new(p.x(), p.y()))
+                        .collect(),
                 ),
                 &record,
             ),
-            Some(G::LineString(l)) => writer.write_shape_and_record(
-                &shapefile::Polyline::new(points(&l.0)),
-                &record,
-            ),
+            Some(G::LineString(l)) => {
+                writer.write_shape_and_record(&shapefile::Polyline::new(points(&l.0)), &record)
+            }
             Some(G::MultiLineString(m)) => writer.write_shape_and_record(
                 &shapefile::Polyline::with_parts(m.0.iter().map(|l| points(&l.0)).collect()),
                 &record,
             ),
-            Some(G::Polygon(p)) => writer.write_shape_and_record(
-                &shapefile::Polygon::with_rings(rings(p)),
-                &record,
-            ),
+            Some(G::Polygon(p)) => {
+                writer.write_shape_and_record(&shapefile::Polygon::with_rings(rings(p)), &record)
+            }
             Some(G::MultiPolygon(m)) => writer.write_shape_and_record(
                 &shapefile::Polygon::with_rings(m.0.iter().flat_map(rings).collect()),
                 &record,
@@ -561,6 +565,10 @@ fn points(coords: &[geo_types::Coord<f64>]) -> Vec<shapefile::Point> {
 
 fn rings(p: &geo_types::Polygon<f64>) -> Vec<PolygonRing<shapefile::Point>> {
     std::iter::once(PolygonRing::Outer(points(&p.exterior().0)))
-        .chain(p.interiors().iter().map(|r| PolygonRing::Inner(points(&r.0))))
+        .chain(
+            p.interiors()
+                .iter()
+                .map(|r| PolygonRing::Inner(points(&r.0))),
+        )
         .collect()
 }

@@ -202,7 +202,8 @@ pub fn format_of(path: &Path) -> Option<Format> {
 /// # Errors
 /// [`SourceError`] naming the file and what is wrong.
 pub async fn read(path: &Path, options: &ReadOptions) -> Result<Source, SourceError> {
-    let format = format_of(path).ok_or_else(|| SourceError::UnknownFormat(path.display().to_string()))?;
+    let format =
+        format_of(path).ok_or_else(|| SourceError::UnknownFormat(path.display().to_string()))?;
     let mut source = match format {
         Format::GeoJson => read_geojson(path)?,
         Format::Shapefile => {
@@ -284,7 +285,9 @@ fn read_geojson(path: &Path) -> Result<Source, SourceError> {
             .get("features")
             .and_then(Value::as_array)
             .cloned()
-            .ok_or_else(|| SourceError::unreadable(path, "FeatureCollection has no features array"))?,
+            .ok_or_else(|| {
+                SourceError::unreadable(path, "FeatureCollection has no features array")
+            })?,
         Some("Feature") => vec![root.clone()],
         _ => {
             return Err(SourceError::unreadable(
@@ -394,7 +397,10 @@ mod tests {
     fn epsg_codes_are_read_from_the_usual_crs_names() {
         assert_eq!(epsg_in("urn:ogc:def:crs:EPSG::4547"), Some(4547));
         assert_eq!(epsg_in("EPSG:4490"), Some(4490));
-        assert_eq!(epsg_in("http://www.opengis.net/def/crs/EPSG/0/4547"), Some(4547));
+        assert_eq!(
+            epsg_in("http://www.opengis.net/def/crs/EPSG/0/4547"),
+            Some(4547)
+        );
         assert_eq!(epsg_in("urn:ogc:def:crs:OGC:1.3:CRS84"), None);
     }
 

@@ -93,7 +93,8 @@ fn decode(bytes: &[u8], label: Option<&str>) -> Result<(String, String), String>
 /// # Errors
 /// [`SourceError`] when the workbook cannot be opened or has no such sheet.
 pub fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Source, SourceError> {
-    let mut book = calamine::open_workbook_auto(path).map_err(|e| SourceError::unreadable(path, e))?;
+    let mut book =
+        calamine::open_workbook_auto(path).map_err(|e| SourceError::unreadable(path, e))?;
     let names = book.sheet_names();
     let name = match sheet {
         Some(s) if names.iter().any(|n| n == s) => s.to_owned(),
@@ -112,7 +113,9 @@ pub fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Source, SourceErro
     let range = book
         .worksheet_range(&name)
         .map_err(|e| SourceError::unreadable(path, e))?;
-    let mut rows = range.rows().skip_while(|r| r.iter().all(|c| matches!(c, Data::Empty)));
+    let mut rows = range
+        .rows()
+        .skip_while(|r| r.iter().all(|c| matches!(c, Data::Empty)));
     let headers: Vec<String> = rows
         .next()
         .map(|r| r.iter().map(|c| cell_text(c).trim().to_owned()).collect())
@@ -127,7 +130,9 @@ pub fn read_sheet(path: &Path, sheet: Option<&str>) -> Result<Source, SourceErro
             let v = match cell {
                 Data::Empty | Data::Error(_) => continue,
                 Data::Int(i) => Value::from(*i),
-                Data::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+                Data::Float(f) => {
+                    serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+                }
                 Data::Bool(b) => Value::Bool(*b),
                 Data::String(s) if s.trim().is_empty() => continue,
                 other => Value::String(cell_text(other)),
@@ -179,7 +184,8 @@ mod tests {
     fn gbk_csv_is_detected_and_semicolons_split_fields() {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("楼栋.csv");
-        let (bytes, _, _) = encoding_rs::GBK.encode("编号;地址;安全等级\nB1;光明社区华夏路12号;放心级\n\n");
+        let (bytes, _, _) =
+            encoding_rs::GBK.encode("编号;地址;安全等级\nB1;光明社区华夏路12号;放心级\n\n");
         std::fs::write(&path, &bytes).expect("write");
         let src = read_csv(&path, None).expect("read");
         assert!(src.encoding.as_deref().unwrap_or("").starts_with("GB18030"));

@@ -179,8 +179,14 @@ fn geopackage_in_epsg_4490_made_by_ogr2ogr_lands_within_1_m_with_chinese_attribu
     let src = write_points(dir.path());
     let gpkg = dir.path().join("站点.gpkg");
     ogr2ogr(&[
-        "-f", "GPKG", "-t_srs", "EPSG:4490", "-nln", "stations_cgcs2000",
-        gpkg.to_str().expect("utf8"), src.to_str().expect("utf8"),
+        "-f",
+        "GPKG",
+        "-t_srs",
+        "EPSG:4490",
+        "-nln",
+        "stations_cgcs2000",
+        gpkg.to_str().expect("utf8"),
+        src.to_str().expect("utf8"),
     ]);
     let source = read(&gpkg, &ReadOptions::default());
     assert_eq!(source.format, Format::GeoPackage);
@@ -193,7 +199,12 @@ fn geopackage_in_epsg_4490_made_by_ogr2ogr_lands_within_1_m_with_chinese_attribu
 
     // Mapped onto the stations layer: Chinese labels become OneMap's values.
     let mut m = Mapping::new("stations");
-    for (target, field) in [("id", "编号"), ("name", "名称"), ("level", "级别"), ("services", "服务")] {
+    for (target, field) in [
+        ("id", "编号"),
+        ("name", "名称"),
+        ("level", "级别"),
+        ("services", "服务"),
+    ] {
         m.fields.insert(target.into(), field.into());
     }
     let out = m
@@ -201,9 +212,15 @@ fn geopackage_in_epsg_4490_made_by_ogr2ogr_lands_within_1_m_with_chinese_attribu
         .expect("apply");
     assert!(out.problems.is_empty(), "{:?}", out.problems);
     assert_eq!(out.features[0]["properties"]["level"], "subgrid_station");
-    assert_eq!(out.features[0]["properties"]["services"], serde_json::json!(["appeal", "legal"]));
+    assert_eq!(
+        out.features[0]["properties"]["services"],
+        serde_json::json!(["appeal", "legal"])
+    );
     assert_eq!(out.features[1]["properties"]["level"], "street_hall");
-    assert_eq!(out.features[1]["properties"]["name"], "凤凰街道群众诉求服务大厅");
+    assert_eq!(
+        out.features[1]["properties"]["name"],
+        "凤凰街道群众诉求服务大厅"
+    );
 }
 
 #[test]
@@ -211,10 +228,26 @@ fn geopackage_in_epsg_4547_made_by_ogr2ogr_is_unprojected_within_1_m() {
     let dir = tempfile::tempdir().expect("tempdir");
     let src = write_points(dir.path());
     let gpkg = dir.path().join("gk.gpkg");
-    ogr2ogr(&["-f", "GPKG", "-t_srs", "EPSG:4547", gpkg.to_str().expect("utf8"), src.to_str().expect("utf8")]);
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        "-t_srs",
+        "EPSG:4547",
+        gpkg.to_str().expect("utf8"),
+        src.to_str().expect("utf8"),
+    ]);
     let source = read(&gpkg, &ReadOptions::default());
     let crs = source.crs.expect("declared");
-    assert!(matches!(crs, Crs::GaussKruger { epsg: Some(4547), .. }), "{crs:?}");
+    assert!(
+        matches!(
+            crs,
+            Crs::GaussKruger {
+                epsg: Some(4547),
+                ..
+            }
+        ),
+        "{crs:?}"
+    );
     check_points(&source.records, &crs);
 }
 
@@ -223,7 +256,12 @@ fn kml_made_by_ogr2ogr_keeps_names_and_extended_data() {
     let dir = tempfile::tempdir().expect("tempdir");
     let src = write_points(dir.path());
     let kml = dir.path().join("points.kml");
-    ogr2ogr(&["-f", "KML", kml.to_str().expect("utf8"), src.to_str().expect("utf8")]);
+    ogr2ogr(&[
+        "-f",
+        "KML",
+        kml.to_str().expect("utf8"),
+        src.to_str().expect("utf8"),
+    ]);
     let source = read(&kml, &ReadOptions::default());
     assert_eq!(source.crs, Some(Crs::Wgs84));
     check_points(&source.records, &Crs::Wgs84);
@@ -235,30 +273,84 @@ fn csv_and_xlsx_made_by_ogr2ogr_give_coordinate_columns_the_mapping_finds() {
     let src = write_points(dir.path());
     let csv = dir.path().join("points.csv");
     // Easting/northing in EPSG:4547, as a grid office's spreadsheet would have them.
-    ogr2ogr(&["-f", "CSV", "-t_srs", "EPSG:4547", "-lco", "GEOMETRY=AS_XY", csv.to_str().expect("utf8"), src.to_str().expect("utf8")]);
+    ogr2ogr(&[
+        "-f",
+        "CSV",
+        "-t_srs",
+        "EPSG:4547",
+        "-lco",
+        "GEOMETRY=AS_XY",
+        csv.to_str().expect("utf8"),
+        src.to_str().expect("utf8"),
+    ]);
     // A spreadsheet with X/Y columns: reproject first, then compute the columns from the
     // projected geometry (SQL runs before -t_srs would).
     let gk = dir.path().join("gk.gpkg");
-    ogr2ogr(&["-f", "GPKG", "-t_srs", "EPSG:4547", gk.to_str().expect("utf8"), src.to_str().expect("utf8")]);
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        "-t_srs",
+        "EPSG:4547",
+        gk.to_str().expect("utf8"),
+        src.to_str().expect("utf8"),
+    ]);
     let xlsx = dir.path().join("points.xlsx");
-    ogr2ogr(&["-f", "XLSX", "-dialect", "SQLite", "-sql",
+    ogr2ogr(&[
+        "-f",
+        "XLSX",
+        "-dialect",
+        "SQLite",
+        "-sql",
         "SELECT \"编号\", \"名称\", \"级别\", \"服务\", ST_X(geom) AS X, ST_Y(geom) AS Y FROM points",
-        xlsx.to_str().expect("utf8"), gk.to_str().expect("utf8")]);
+        xlsx.to_str().expect("utf8"),
+        gk.to_str().expect("utf8"),
+    ]);
     for path in [&csv, &xlsx] {
         let source = read(path, &ReadOptions::default());
         assert!(source.format.is_table(), "{:?}", source.format);
         let mut m = Mapping::suggest("stations", &source).expect("suggest");
-        assert_eq!(m.crs.as_deref(), Some("EPSG:4547"), "{}: metres around Shenzhen", path.display());
+        assert_eq!(
+            m.crs.as_deref(),
+            Some("EPSG:4547"),
+            "{}: metres around Shenzhen",
+            path.display()
+        );
         for (target, field) in [("id", "编号"), ("level", "级别"), ("services", "服务")] {
             m.fields.insert(target.into(), field.into());
         }
-        let out = m.apply(&source, None, &onemap_progress::Progress::new()).expect("apply");
-        assert!(out.problems.is_empty(), "{}: {:?}", path.display(), out.problems);
+        let out = m
+            .apply(&source, None, &onemap_progress::Progress::new())
+            .expect("apply");
+        assert!(
+            out.problems.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            out.problems
+        );
         let source_json: serde_json::Value = serde_json::from_str(POINTS).expect("json");
-        for (f, want) in out.features.iter().zip(source_json["features"].as_array().expect("features")) {
-            assert_eq!(f["properties"]["name"], want["properties"]["名称"], "{}", path.display());
-            let got: Vec<f64> = f["geometry"]["coordinates"].as_array().expect("point").iter().filter_map(serde_json::Value::as_f64).collect();
-            let w: Vec<f64> = want["geometry"]["coordinates"].as_array().expect("point").iter().filter_map(serde_json::Value::as_f64).collect();
+        for (f, want) in out
+            .features
+            .iter()
+            .zip(source_json["features"].as_array().expect("features"))
+        {
+            assert_eq!(
+                f["properties"]["name"],
+                want["properties"]["名称"],
+                "{}",
+                path.display()
+            );
+            let got: Vec<f64> = f["geometry"]["coordinates"]
+                .as_array()
+                .expect("point")
+                .iter()
+                .filter_map(serde_json::Value::as_f64)
+                .collect();
+            let w: Vec<f64> = want["geometry"]["coordinates"]
+                .as_array()
+                .expect("point")
+                .iter()
+                .filter_map(serde_json::Value::as_f64)
+                .collect();
             let d = metres_between(&got, &w);
             assert!(d < 1.0, "{}: {d:.3} m", path.display());
         }

@@ -62,7 +62,10 @@ pub fn generate_with(
     seed: u64,
     progress: &onemap_progress::Progress,
 ) -> Result<Dataset, GenError> {
-    progress.stage("generating (areas, roads, buildings, stations, cameras, cases)", 7);
+    progress.stage(
+        "generating (areas, roads, buildings, stations, cameras, cases)",
+        7,
+    );
     let step = || -> Result<(), GenError> {
         progress.check()?;
         progress.advance(1);

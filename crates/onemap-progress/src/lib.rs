@@ -189,8 +189,8 @@ impl Progress {
         } else {
             0.0
         };
-        let eta_seconds = (total > 0 && rate > 0.0 && done <= total)
-            .then(|| (total - done) as f64 / rate);
+        let eta_seconds =
+            (total > 0 && rate > 0.0 && done <= total).then(|| (total - done) as f64 / rate);
         Snapshot {
             stage: info.name,
             done,

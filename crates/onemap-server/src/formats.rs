@@ -150,9 +150,14 @@ impl Formats {
 /// A JSON body of type `T`, or a 400 saying what is wrong with it.
 fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, Fail> {
     if bytes.is_empty() {
-        return serde_json::from_str("{}").map_err(|e| invalid(format!("a JSON body is needed: {e}")));
+        return serde_json::from_str("{}")
+            .map_err(|e| invalid(format!("a JSON body is needed: {e}")));
     }
-    serde_json::from_slice(bytes).map_err(|e| invalid(format!("the body is not valid JSON of the expected shape: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        invalid(format!(
+            "the body is not valid JSON of the expected shape: {e}"
+        ))
+    })
 }
 
 fn started(id: String) -> Response {
@@ -185,7 +190,11 @@ async fn put_file(
         Fail(
             r.status(),
             ApiError {
-                code: if r.status() == StatusCode::PAYLOAD_TOO_LARGE { "too_large" } else { "invalid" },
+                code: if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    "too_large"
+                } else {
+                    "invalid"
+                },
                 message: format!(
                     "{name}: {} (a file may have at most {} MiB)",
                     r.body_text(),
@@ -238,7 +247,12 @@ async fn preview_import(State(f): State<Formats>, Path(id): Path<String>, bytes:
     let source = f.sessions.source(&id)?;
     let mapping = match b.mapping {
         Some(m) if m.layer == b.layer => m,
-        Some(m) => return Err(invalid(format!("the mapping is for {:?}, not {:?}", m.layer, b.layer))),
+        Some(m) => {
+            return Err(invalid(format!(
+                "the mapping is for {:?}, not {:?}",
+                m.layer, b.layer
+            )));
+        }
         None => Mapping::suggest(&b.layer, &source).map_err(|e| invalid(e.to_string()))?,
     };
     let job = f.jobs.spawn("preview", move |p| async move {
@@ -282,7 +296,12 @@ fn temp_file(ext: &str) -> Result<(tempfile::TempDir, std::path::PathBuf), Fail>
     let dir = tempfile::Builder::new()
         .prefix("onemap-export-")
         .tempdir()
-        .map_err(|e| Fail::from(onemap::Error::Io { path: "temporary directory".into(), source: e }))?;
+        .map_err(|e| {
+            Fail::from(onemap::Error::Io {
+                path: "temporary directory".into(),
+                source: e,
+            })
+        })?;
     let path = dir.path().join(format!("onemap.{ext}"));
     Ok((dir, path))
 }
@@ -292,7 +311,9 @@ async fn start_export(State(f): State<Formats>, bytes: Bytes) -> Answer {
     let store = f.store()?;
     let kind = ExportKind::parse(&b.format)?;
     if kind == ExportKind::Shapefile {
-        return Err(invalid("Shapefile exports are written by `onemap export --format shp -o DIR`; download GeoPackage here"));
+        return Err(invalid(
+            "Shapefile exports are written by `onemap export --format shp -o DIR`; download GeoPackage here",
+        ));
     }
     let (dir, path) = temp_file(kind.extension())?;
     let layer = b.layer.clone();
@@ -310,7 +331,11 @@ async fn start_export(State(f): State<Formats>, bytes: Bytes) -> Answer {
     let job = f.jobs.spawn("export", move |p| async move {
         let report = match (kind, layer) {
             (ExportKind::GeoPackage, _) => store.export_geopackage(&path, b.personal, &p).await?,
-            (_, Some(l)) => store.export_layer_file(&l, kind, &path, b.personal, &p).await?,
+            (_, Some(l)) => {
+                store
+                    .export_layer_file(&l, kind, &path, b.personal, &p)
+                    .await?
+            }
             (_, None) => return Err(onemap::Error::Invalid("name the layer to export".into())),
         };
         // The directory lives as long as the job's file: keep it, the job registry removes it.

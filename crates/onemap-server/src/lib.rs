@@ -17,7 +17,7 @@ pub mod formats;
 pub mod http;
 #[cfg(feature = "store")]
 pub mod intake;
-#[cfg(feature = "formats")]
-pub mod print;
 pub mod live;
 pub mod map;
+#[cfg(feature = "formats")]
+pub mod print;

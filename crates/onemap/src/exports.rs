@@ -125,7 +125,14 @@ impl Store {
                     Ok(r.try_get::<Option<i64>, _>(k)?.map(format_instant))
                 };
                 m.insert("id".into(), json!(r.try_get::<String, _>("id")?));
-                for k in ["channel", "matter", "description", "level", "urgency", "state"] {
+                for k in [
+                    "channel",
+                    "matter",
+                    "description",
+                    "level",
+                    "urgency",
+                    "state",
+                ] {
                     m.insert(k.into(), json!(r.try_get::<String, _>(k)?));
                 }
                 for k in ["subgrid_code", "building_id", "camera_id"] {
@@ -142,7 +149,10 @@ impl Store {
                 }
                 m.insert("grade".into(), json!(r.try_get::<i64, _>("grade")?));
                 m.insert("people".into(), json!(r.try_get::<i64, _>("people")?));
-                m.insert("money_yuan".into(), json!(r.try_get::<f64, _>("money_yuan")?));
+                m.insert(
+                    "money_yuan".into(),
+                    json!(r.try_get::<f64, _>("money_yuan")?),
+                );
                 m.insert(
                     "reported_at".into(),
                     json!(format_instant(r.try_get::<i64, _>("reported_at")?)),
@@ -244,8 +254,9 @@ impl Store {
             progress.check()?;
             let records = self.records(&layer, personal).await?;
             let spatial = layer != "matters";
-            let description = onemap_formats::schema::layer(&layer)
-                .map_or(String::new(), |s| format!("OneMap {} ({})", s.name_zh, s.name));
+            let description = onemap_formats::schema::layer(&layer).map_or(String::new(), |s| {
+                format!("OneMap {} ({})", s.name_zh, s.name)
+            });
             writer
                 .add_layer(&layer, &description, spatial, &records, progress)
                 .await
@@ -286,14 +297,17 @@ impl Store {
                 }
                 progress.check()?;
                 let records = self.records(&layer, personal).await?;
-                let written = onemap_formats::shp::write(&partial, &layer, &layer, &records, progress)
-                    .map_err(|e| match e {
-                        onemap_formats::shp::ShpError::Cancelled => Error::Cancelled,
-                        other => Error::invalid(other.to_string()),
-                    })?;
-                files.extend(written.iter().filter_map(|f| {
-                    f.file_name().map(|n| dir.join(n).display().to_string())
-                }));
+                let written =
+                    onemap_formats::shp::write(&partial, &layer, &layer, &records, progress)
+                        .map_err(|e| match e {
+                            onemap_formats::shp::ShpError::Cancelled => Error::Cancelled,
+                            other => Error::invalid(other.to_string()),
+                        })?;
+                files.extend(
+                    written
+                        .iter()
+                        .filter_map(|f| f.file_name().map(|n| dir.join(n).display().to_string())),
+                );
                 counts.push((layer, records.len()));
             }
             Ok(())

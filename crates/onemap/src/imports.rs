@@ -401,13 +401,16 @@ impl ImportSessions {
             || clean.starts_with('.')
             || clean.len() > 200
         {
-            return Err(Error::invalid(format!(
-                "{name:?} is not a plain file name"
-            )));
+            return Err(Error::invalid(format!("{name:?} is not a plain file name")));
         }
         let mut sessions = self.lock();
         let s = sessions.get_mut(id).ok_or_else(|| not_found(id))?;
-        let total: u64 = s.files.iter().filter(|(n, _)| n != clean).map(|(_, b)| b).sum();
+        let total: u64 = s
+            .files
+            .iter()
+            .filter(|(n, _)| n != clean)
+            .map(|(_, b)| b)
+            .sum();
         if total + bytes.len() as u64 > MAX_UPLOAD_BYTES {
             return Err(Error::invalid(format!(
                 "the files of one import may have {} MiB together",
@@ -430,7 +433,11 @@ impl ImportSessions {
     ///
     /// # Errors
     /// [`Error::Invalid`] when no file can be read (naming why); [`Error::NotFound`].
-    pub async fn open(&self, id: &str, options: &onemap_formats::source::ReadOptions) -> Result<SourceSummary> {
+    pub async fn open(
+        &self,
+        id: &str,
+        options: &onemap_formats::source::ReadOptions,
+    ) -> Result<SourceSummary> {
         let main = {
             let sessions = self.lock();
             let s = sessions.get(id).ok_or_else(|| not_found(id))?;
@@ -447,7 +454,11 @@ impl ImportSessions {
                 None => {
                     return Err(Error::invalid(format!(
                         "none of {} is a format OneMap reads (.shp with .shx/.dbf/.prj, .zip, .gpkg, .geojson, .kml, .csv, .xlsx)",
-                        s.files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                        s.files
+                            .iter()
+                            .map(|(n, _)| n.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )));
                 }
             }

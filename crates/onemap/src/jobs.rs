@@ -298,8 +298,13 @@ mod tests {
             }
         });
         jobs.cancel(&id).expect("known");
-        assert_eq!(jobs.wait(&id).await.expect("known").state, JobState::Cancelled);
-        let id = jobs.spawn("fail", |_| async { Err(Error::invalid("no such column 名称")) });
+        assert_eq!(
+            jobs.wait(&id).await.expect("known").state,
+            JobState::Cancelled
+        );
+        let id = jobs.spawn("fail", |_| async {
+            Err(Error::invalid("no such column 名称"))
+        });
         let s = jobs.wait(&id).await.expect("known");
         assert_eq!(s.state, JobState::Failed);
         let e = s.error.expect("error");

@@ -74,9 +74,17 @@ try {
     assert(drawn === 3, `preview points drawn: ${drawn}`);
     const mapping = await page.$$eval('[data-testid=import-mapping] select', (els) => Object.fromEntries(els.map((e) => [e.dataset.testid, e.value])));
     assert(mapping['map-name'] === '名称' && mapping['map-level'] === '级别' && mapping['map-services'] === '服务', JSON.stringify(mapping));
-    if (shots) await page.screenshot({ path: `${shots}/import-wizard.png` });
+    if (shots) {
+      await page.locator('[data-testid=import-rows]').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${shots}/import-wizard.png` });
+    }
+    const previewJob = await page.getAttribute('[data-testid=progress]', 'data-job');
     await page.click('[data-testid=import-commit]');
-    await page.waitForSelector('[data-testid=progress][data-state=done]', { timeout: 30_000 });
+    // The commit's own job (not the preview's finished bar) must end done.
+    await page.waitForFunction((prev) => {
+      const p = document.querySelector('[data-testid=progress]');
+      return p && p.dataset.job !== prev && p.dataset.state === 'done';
+    }, previewJob, { timeout: 30_000 });
     const msg = await text('import-message');
     assert(msg.includes('3') && msg.includes('stations'), msg);
   });
@@ -121,14 +129,22 @@ try {
 
   await test('a long print shows count, rate and time left, and Cancel stops it', async () => {
     await page.selectOption('[data-testid=print-paper]', 'a3');
-    await page.click('[data-testid=print-start]');
-    await page.waitForFunction(() => {
+    const counting = (started) => page.waitForFunction((s) => {
       const t = document.querySelector('[data-testid=progress-text]')?.textContent ?? '';
-      return /\d+ \/ \d/.test(t) && t.includes('/');
-    }, null, { timeout: 60_000, polling: 50 });
+      return (s ? /[1-9]\d{0,2},\d{3} \/ \d/ : /\d \/ \d/).test(t) && !t.startsWith('encoding');
+    }, started, { timeout: 60_000, polling: 50 });
+    // One print runs to the end (the README's screenshot is taken while it counts)…
+    const download = page.waitForEvent('download');
+    await page.click('[data-testid=print-start]');
+    await counting(true);
+    if (shots) await page.screenshot({ path: `${shots}/progress-bar.png` });
+    await page.waitForSelector('[data-testid=progress][data-state=done]', { timeout: 120_000 });
+    await download;
+    // …the next is cancelled as soon as it counts.
+    await page.click('[data-testid=print-start]');
+    await counting(false);
     const line = await text('progress-text');
     assert(/\d/.test(line), line);
-    if (shots) await page.screenshot({ path: `${shots}/progress-bar.png` });
     await page.click('[data-testid=progress-cancel]');
     await page.waitForSelector('[data-testid=progress][data-state=cancelled]', { timeout: 60_000 });
     assert((await text('export-message')).length > 0, 'the cancel is reported');
