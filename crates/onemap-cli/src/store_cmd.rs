@@ -325,7 +325,7 @@ fn print_preview(file: &std::path::Path, p: &onemap::imports::ImportPreview) {
         println!("no problems");
     } else {
         println!("{} problem(s):", p.problems.len());
-        report_bad(&p.targets.name, &p.problems);
+        report_bad(p.targets.name, &p.problems);
     }
 }
 

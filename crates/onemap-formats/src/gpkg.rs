@@ -387,7 +387,7 @@ impl Writer {
         let mut extent: Option<[f64; 4]> = None;
         progress.stage(&format!("writing {name}"), records.len() as u64);
         for (index, r) in records.iter().enumerate() {
-            if index % 256 == 0 && progress.is_cancelled() {
+            if index.is_multiple_of(256) && progress.is_cancelled() {
                 return Err(GpkgError::Cancelled);
             }
             let mut q = sqlx::query(&insert);

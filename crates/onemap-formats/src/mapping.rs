@@ -470,7 +470,7 @@ impl Mapping {
         let mut out = Mapped::default();
         progress.stage("mapping", source.records.len() as u64);
         for (index, record) in source.records.iter().enumerate() {
-            if index % 1024 == 0 && progress.is_cancelled() {
+            if index.is_multiple_of(1024) && progress.is_cancelled() {
                 break;
             }
             progress.advance(1);

@@ -480,7 +480,7 @@ pub fn render(
                 .filter(|b| text(b, "rating") == rating)
                 .enumerate()
             {
-                if i % 2048 == 0 {
+                if i.is_multiple_of(2048) {
                     if progress.is_cancelled() {
                         return Err(PrintError::Cancelled);
                     }
@@ -895,7 +895,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
