@@ -6,6 +6,8 @@ ONEMAP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Build products and caches live outside the clone so fresh clones (CI) reuse them.
 export ONEMAP_CACHE=${ONEMAP_CACHE:-$HOME/.cache/onemap}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ONEMAP_CACHE/target}
+# Every run builds from a fresh clone at a new path: incremental caches would only pile up.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 export npm_config_cache=${npm_config_cache:-$ONEMAP_CACHE/npm}
 mkdir -p "$ONEMAP_CACHE"
 
