@@ -7,6 +7,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod reports;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -115,6 +117,7 @@ fn main() {
                     .map(|r| r.join("geodata/guangming"))
                     .unwrap_or(local)
             });
+            app.manage(reports::Reports::new(dir.clone()));
             let map = MapData::load(&dir).map(Arc::new).map_err(|e| {
                 eprintln!("onemap-desktop: {} : {e}", dir.display());
                 e.body()
@@ -148,7 +151,21 @@ fn main() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            overview, layer, building, station, unit, case, search, map_ready
+            overview,
+            layer,
+            building,
+            station,
+            unit,
+            case,
+            search,
+            map_ready,
+            reports::report_dashboard,
+            reports::report_chart,
+            reports::report_risk,
+            reports::report_tour,
+            reports::report_slide,
+            reports::report_playback,
+            reports::report_live
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -85,19 +86,32 @@ fn file(f: reports::File) -> Response {
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
+/// A query string that does not parse is a 400 `invalid` with the reason, like every other
+/// bad input.
+fn query(q: Result<Query<ReportQuery>, QueryRejection>) -> ApiResult<ReportQuery> {
+    q.map(|Query(q)| q).map_err(|e| {
+        fail(ApiError {
+            code: "invalid",
+            message: format!("bad query: {}", e.body_text()),
+        })
+    })
+}
+
 fn json_of<T: serde::Serialize>(r: Result<T, ApiError>) -> ApiResult<Response> {
     r.map(|v| axum::Json(v).into_response()).map_err(fail)
 }
 
-async fn dashboard(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> ApiResult<Response> {
+async fn dashboard(State(s): State<AppState>, q: Result<Query<ReportQuery>, QueryRejection>) -> ApiResult<Response> {
+    let q = query(q)?;
     json_of(reports::dashboard(store(&s)?, &q).await)
 }
 
 async fn chart(
     State(s): State<AppState>,
     Path(f): Path<String>,
-    Query(q): Query<ReportQuery>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let q = query(q)?;
     reports::chart(store(&s)?, &f, &q)
         .await
         .map(file)
@@ -106,20 +120,23 @@ async fn chart(
 
 async fn risk_table(
     State(s): State<AppState>,
-    Query(q): Query<ReportQuery>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let q = query(q)?;
     json_of(reports::risk(store(&s)?, &q).await)
 }
 
-async fn tour(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> ApiResult<Response> {
+async fn tour(State(s): State<AppState>, q: Result<Query<ReportQuery>, QueryRejection>) -> ApiResult<Response> {
+    let q = query(q)?;
     json_of(reports::tour(store(&s)?, &q).await)
 }
 
 async fn slide(
     State(s): State<AppState>,
     Path(f): Path<String>,
-    Query(q): Query<ReportQuery>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let q = query(q)?;
     reports::slide(store(&s)?, &f, &q)
         .await
         .map(file)
@@ -128,19 +145,22 @@ async fn slide(
 
 async fn slides_zip(
     State(s): State<AppState>,
-    Query(q): Query<ReportQuery>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
+    let q = query(q)?;
     reports::slides_zip(store(&s)?, &q)
         .await
         .map(file)
         .map_err(fail)
 }
 
-async fn playback(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> ApiResult<Response> {
+async fn playback(State(s): State<AppState>, q: Result<Query<ReportQuery>, QueryRejection>) -> ApiResult<Response> {
+    let q = query(q)?;
     json_of(reports::playback(store(&s)?, &q).await)
 }
 
-async fn live(State(s): State<AppState>, Query(q): Query<ReportQuery>) -> ApiResult<Response> {
+async fn live(State(s): State<AppState>, q: Result<Query<ReportQuery>, QueryRejection>) -> ApiResult<Response> {
+    let q = query(q)?;
     json_of(reports::live(store(&s)?, &q).await)
 }
 
