@@ -20,7 +20,10 @@ pub struct Reports {
 impl Reports {
     /// Reports over the store loaded from the dataset in `dir`.
     pub fn new(dir: PathBuf) -> Reports {
-        Reports { dir, store: tokio::sync::OnceCell::new() }
+        Reports {
+            dir,
+            store: tokio::sync::OnceCell::new(),
+        }
     }
 
     async fn store(&self) -> Result<&onemap::Store, ApiError> {
@@ -33,8 +36,14 @@ impl Reports {
                     Ok::<_, onemap::Error>(store)
                 };
                 opened.await.map_err(|e| {
-                    eprintln!("onemap-desktop: the store ({}) did not open: {e}", target.describe());
-                    ApiError { code: "no_store", message: format!("the store did not open: {e}") }
+                    eprintln!(
+                        "onemap-desktop: the store ({}) did not open: {e}",
+                        target.describe()
+                    );
+                    ApiError {
+                        code: "no_store",
+                        message: format!("the store did not open: {e}"),
+                    }
                 })
             })
             .await
@@ -48,36 +57,63 @@ fn file(f: reports::File) -> Response {
 }
 
 #[tauri::command]
-pub async fn report_dashboard(r: State<'_, Reports>, query: ReportQuery) -> Result<Value, ApiError> {
+pub async fn report_dashboard(
+    r: State<'_, Reports>,
+    query: ReportQuery,
+) -> Result<Value, ApiError> {
     reports::dashboard(r.store().await?, &query).await
 }
 
 #[tauri::command]
-pub async fn report_chart(r: State<'_, Reports>, file: String, query: ReportQuery) -> Result<Response, ApiError> {
-    reports::chart(r.store().await?, &file, &query).await.map(self::file)
+pub async fn report_chart(
+    r: State<'_, Reports>,
+    file: String,
+    query: ReportQuery,
+) -> Result<Response, ApiError> {
+    reports::chart(r.store().await?, &file, &query)
+        .await
+        .map(self::file)
 }
 
 #[tauri::command]
-pub async fn report_risk(r: State<'_, Reports>, query: ReportQuery) -> Result<onemap_dashboard::risk::Risk, ApiError> {
+pub async fn report_risk(
+    r: State<'_, Reports>,
+    query: ReportQuery,
+) -> Result<onemap_dashboard::risk::Risk, ApiError> {
     reports::risk(r.store().await?, &query).await
 }
 
 #[tauri::command]
-pub async fn report_tour(r: State<'_, Reports>, query: ReportQuery) -> Result<onemap_dashboard::briefing::Tour, ApiError> {
+pub async fn report_tour(
+    r: State<'_, Reports>,
+    query: ReportQuery,
+) -> Result<onemap_dashboard::briefing::Tour, ApiError> {
     reports::tour(r.store().await?, &query).await
 }
 
 #[tauri::command]
-pub async fn report_slide(r: State<'_, Reports>, file: String, query: ReportQuery) -> Result<Response, ApiError> {
-    reports::slide(r.store().await?, &file, &query).await.map(self::file)
+pub async fn report_slide(
+    r: State<'_, Reports>,
+    file: String,
+    query: ReportQuery,
+) -> Result<Response, ApiError> {
+    reports::slide(r.store().await?, &file, &query)
+        .await
+        .map(self::file)
 }
 
 #[tauri::command]
-pub async fn report_playback(r: State<'_, Reports>, query: ReportQuery) -> Result<onemap_dashboard::briefing::Playback, ApiError> {
+pub async fn report_playback(
+    r: State<'_, Reports>,
+    query: ReportQuery,
+) -> Result<onemap_dashboard::briefing::Playback, ApiError> {
     reports::playback(r.store().await?, &query).await
 }
 
 #[tauri::command]
-pub async fn report_live(r: State<'_, Reports>, query: ReportQuery) -> Result<Vec<onemap_dashboard::briefing::Dot>, ApiError> {
+pub async fn report_live(
+    r: State<'_, Reports>,
+    query: ReportQuery,
+) -> Result<Vec<onemap_dashboard::briefing::Dot>, ApiError> {
     reports::live(r.store().await?, &query).await
 }

@@ -319,8 +319,8 @@ pub async fn tour(src: &Source, as_of: &AsOf, lang: Lang) -> Result<Tour> {
                     "",
                 ),
                 tile(
-                    "breaches",
-                    tr(lang, "kpi.breaches"),
+                    "recent_breaches",
+                    tr(lang, "kpi.recent_breaches"),
                     grouped(r.inputs.recent_breaches),
                     String::new(),
                     if r.inputs.recent_breaches == 0 {

@@ -253,7 +253,7 @@ pub async fn build(src: &Source, id: ChartId, as_of: &AsOf, lang: Lang) -> Resul
         series: Vec::new(),
         value_label: tr(lang, "axis.cases"),
         category_label: tr(lang, "axis.day"),
-        size: (1200, 560),
+        size: (960, 500),
     };
     match id {
         ChartId::CasesByChannel | ChartId::CasesByDomain | ChartId::CasesByStreet => {
@@ -341,7 +341,7 @@ pub async fn build(src: &Source, id: ChartId, as_of: &AsOf, lang: Lang) -> Resul
             chart.value_label = tr(lang, "axis.share");
             let rows = src
                 .store
-                .daily_compliance(as_of.first_day(), as_of.day)
+                .daily_compliance(as_of.first_day(), as_of.day, as_of.moment())
                 .await?;
             let by_day: HashMap<i64, &onemap::tallies::DayCompliance> =
                 rows.iter().map(|r| (r.day, r)).collect();
@@ -355,9 +355,13 @@ pub async fn build(src: &Source, id: ChartId, as_of: &AsOf, lang: Lang) -> Resul
                     values: days
                         .iter()
                         .map(|d| {
-                            by_day.get(d).map(|r| {
+                            // Over the promises settled by now: one still running is
+                            // neither kept nor broken.
+                            by_day.get(d).and_then(|r| {
                                 let ok = [r.notice_ok, r.meet_ok, r.resolve_ok][i];
-                                share(ok, r.handled)
+                                let settled =
+                                    [r.notice_settled, r.meet_settled, r.resolve_settled][i];
+                                (settled > 0).then(|| share(ok, settled))
                             })
                         })
                         .collect(),
@@ -405,7 +409,7 @@ pub async fn build(src: &Source, id: ChartId, as_of: &AsOf, lang: Lang) -> Resul
             chart.category_keys = first.iter().map(|r| r.code.clone()).collect();
             chart.categories = first.iter().map(|r| r.name.clone()).collect();
             chart.size = (
-                1200,
+                960,
                 140 + 30 * u32::try_from(first.len()).unwrap_or(0).max(4),
             );
             chart.series = Service::ALL
@@ -440,13 +444,17 @@ fn nice_ceiling(m: f64) -> f64 {
     if m <= 0.0 {
         return 1.0;
     }
-    let mag = 10f64.powf(m.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .into_iter()
-        .map(|s| s * mag)
-        .find(|s| m / s <= 6.0)
-        .unwrap_or(10.0 * mag);
-    (m / step).ceil() * step
+    // The smallest round step (1, 2, 2.5 or 5 × a power of ten) giving at most six intervals.
+    let e = m.log10().floor();
+    for mag in [10f64.powf(e - 1.0), 10f64.powf(e)] {
+        for s in [1.0, 2.0, 2.5, 5.0] {
+            let step = s * mag;
+            if m / step <= 6.0 {
+                return (m / step).ceil() * step;
+            }
+        }
+    }
+    (m / 10f64.powf(e + 1.0)).ceil() * 10f64.powf(e + 1.0)
 }
 
 fn parse_hex(s: &str) -> RGBColor {
@@ -500,32 +508,38 @@ impl Chart {
             &font(15.0 * k, c.muted, false),
             (HPos::Left, VPos::Top),
         )?;
-        // Legend: a swatch and a label per series, in a row.
-        let legend_font = font(15.0 * k, c.text, false);
-        let mut x = px(24.0);
+        // Legend: a swatch and a label per series, in rows as wide as the chart.
+        let legend_font = font(17.0 * k, c.text, false);
+        let (mut x, mut row) = (px(24.0), 0.0);
+        let right = px(f64::from(self.size.0) - 24.0);
         for s in &self.series {
+            let (w, _) = root
+                .estimate_text_size(&s.label, &legend_font)
+                .map_err(de)?;
+            let w = i32::try_from(w).unwrap_or(0);
+            if x > px(24.0) && x + px(20.0) + w > right {
+                x = px(24.0);
+                row += 26.0;
+            }
             let col = parse_hex(&s.colour);
             root.draw(&Rectangle::new(
-                [(x, px(84.0)), (x + px(14.0), px(98.0))],
+                [(x, px(84.0 + row)), (x + px(14.0), px(98.0 + row))],
                 col.filled(),
             ))
             .map_err(de)?;
             text(
                 root,
                 &s.label,
-                (x + px(20.0), px(91.0)),
+                (x + px(20.0), px(91.0 + row)),
                 &legend_font,
                 (HPos::Left, VPos::Center),
             )?;
-            let (w, _) = root
-                .estimate_text_size(&s.label, &legend_font)
-                .map_err(de)?;
-            x += px(20.0) + i32::try_from(w).unwrap_or(0) + px(22.0);
+            x += px(20.0) + w + px(22.0);
         }
-        let area = root.margin(px(112.0), px(16.0), px(24.0), px(30.0));
+        let area = root.margin(px(112.0 + row), px(16.0), px(24.0), px(30.0));
         let n = self.categories.len().max(1) as f64;
-        let label_font = font(13.0 * k, c.muted, false);
-        let axis_font = font(14.0 * k, c.muted, false);
+        let label_font = font(15.0 * k, c.muted, false);
+        let axis_font = font(16.0 * k, c.muted, false);
         match self.kind {
             ChartKind::Stacked | ChartKind::Lines => {
                 let (lo, hi) = if self.kind == ChartKind::Stacked {
@@ -606,7 +620,7 @@ impl Chart {
                     }
                 }
                 // Category labels under the axis, thinned to about 15.
-                let step = (self.categories.len() / 15).max(1);
+                let step = (self.categories.len() / 10).max(1);
                 for (i, label) in self
                     .categories
                     .iter()
@@ -671,7 +685,7 @@ impl Chart {
                         root,
                         label,
                         (x - px(8.0), y),
-                        &font(14.0 * k, c.text, false),
+                        &font(16.0 * k, c.text, false),
                         (HPos::Right, VPos::Center),
                     )?;
                 }
@@ -693,8 +707,10 @@ mod tests {
     fn value_axes_end_on_round_numbers_above_the_data() {
         assert_eq!(nice_ceiling(0.0), 1.0);
         assert_eq!(nice_ceiling(7.0), 8.0);
-        assert_eq!(nice_ceiling(87.0), 90.0);
+        assert_eq!(nice_ceiling(87.0), 100.0);
         assert_eq!(nice_ceiling(113.0), 120.0);
+        assert_eq!(nice_ceiling(85.0), 100.0);
+        assert_eq!(nice_ceiling(0.4), 0.4);
         assert!(nice_ceiling(1234.0) >= 1234.0);
     }
 

@@ -203,7 +203,7 @@ impl Kpis {
                 format!(
                     "{} {}",
                     arrow(self.today, self.yesterday),
-                    grouped(self.yesterday)
+                    trf(lang, "kpi.yesterday", &[("n", grouped(self.yesterday))])
                 ),
                 Some(self.today as f64),
                 "",
@@ -314,7 +314,7 @@ impl Kpis {
                 &format!("coverage.{}", c.service),
                 trf(lang, "kpi.coverage", &[("service", service)]),
                 percent(c.building_share),
-                percent(c.resident_share),
+                trf(lang, "kpi.residents", &[("p", percent(c.resident_share))]),
                 Some(c.building_share),
                 if c.building_share >= 0.9 {
                     "good"

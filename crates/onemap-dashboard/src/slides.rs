@@ -182,6 +182,28 @@ impl Tour {
         let lang = self.lang;
         let px = |v: f64| (v * k).round() as i32;
         root.fill(&c.background).map_err(de)?;
+        // The map.
+        let panel = [60.0 * k, 170.0 * k, 1130.0 * k, 1030.0 * k];
+        root.draw(&Rectangle::new(
+            [(px(60.0), px(170.0)), (px(1130.0), px(1030.0))],
+            c.panel.filled(),
+        ))
+        .map_err(de)?;
+        self.draw_map(root, atlas, step, &c, panel, k)?;
+        // The map draws beyond its panel where the unit's shape is wide; paint the margins over.
+        for [x0, y0, x1, y1] in [
+            [0.0, 0.0, 1920.0, 170.0],
+            [0.0, 1030.0, 1920.0, 1080.0],
+            [0.0, 170.0, 60.0, 1030.0],
+            [1130.0, 170.0, 1920.0, 1030.0],
+        ] {
+            root.draw(&Rectangle::new(
+                [(px(x0), px(y0)), (px(x1), px(y1))],
+                c.background.filled(),
+            ))
+            .map_err(de)?;
+        }
+        self.draw_legend(root, step, &c, panel, k)?;
         // Header.
         text(
             root,
@@ -219,14 +241,6 @@ impl Tour {
             &font(22.0 * k, c.accent, false),
             (HPos::Right, VPos::Top),
         )?;
-        // The map.
-        let panel = [60.0 * k, 170.0 * k, 1130.0 * k, 1030.0 * k];
-        root.draw(&Rectangle::new(
-            [(px(60.0), px(170.0)), (px(1130.0), px(1030.0))],
-            c.panel.filled(),
-        ))
-        .map_err(de)?;
-        self.draw_map(root, atlas, step, &c, panel, k)?;
         // The side: tiles, then the ranking.
         let mut y = 170.0;
         for (i, t) in step.tiles.iter().enumerate() {
@@ -444,6 +458,19 @@ impl Tour {
             clip.draw(&Circle::new(at, r, c.background.stroke_width(w(1.5))))
                 .map_err(de)?;
         }
+        Ok(())
+    }
+}
+
+impl Tour {
+    fn draw_legend<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        step: &Step,
+        c: &Colours,
+        panel: [f64; 4],
+        k: f64,
+    ) -> Result<()> {
         // The legend: the risk ramp.
         let (lx, ly) = (panel[0] + 30.0 * k, panel[3] - 40.0 * k);
         text(

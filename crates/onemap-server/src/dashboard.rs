@@ -101,7 +101,10 @@ fn json_of<T: serde::Serialize>(r: Result<T, ApiError>) -> ApiResult<Response> {
     r.map(|v| axum::Json(v).into_response()).map_err(fail)
 }
 
-async fn dashboard(State(s): State<AppState>, q: Result<Query<ReportQuery>, QueryRejection>) -> ApiResult<Response> {
+async fn dashboard(
+    State(s): State<AppState>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> ApiResult<Response> {
     let q = query(q)?;
     json_of(reports::dashboard(store(&s)?, &q).await)
 }
@@ -126,7 +129,10 @@ async fn risk_table(
     json_of(reports::risk(store(&s)?, &q).await)
 }
 
-async fn tour(State(s): State<AppState>, q: Result<Query<ReportQuery>, QueryRejection>) -> ApiResult<Response> {
+async fn tour(
+    State(s): State<AppState>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> ApiResult<Response> {
     let q = query(q)?;
     json_of(reports::tour(store(&s)?, &q).await)
 }
@@ -154,12 +160,18 @@ async fn slides_zip(
         .map_err(fail)
 }
 
-async fn playback(State(s): State<AppState>, q: Result<Query<ReportQuery>, QueryRejection>) -> ApiResult<Response> {
+async fn playback(
+    State(s): State<AppState>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> ApiResult<Response> {
     let q = query(q)?;
     json_of(reports::playback(store(&s)?, &q).await)
 }
 
-async fn live(State(s): State<AppState>, q: Result<Query<ReportQuery>, QueryRejection>) -> ApiResult<Response> {
+async fn live(
+    State(s): State<AppState>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> ApiResult<Response> {
     let q = query(q)?;
     json_of(reports::live(store(&s)?, &q).await)
 }

@@ -64,6 +64,13 @@ pub struct DayCompliance {
     pub meet_ok: i64,
     /// Resolved by the deadline.
     pub resolve_ok: i64,
+    /// Cases whose notice is settled: sent, or its deadline passed (the share's denominator:
+    /// a promise still running is neither kept nor broken).
+    pub notice_settled: i64,
+    /// Cases whose meeting is settled.
+    pub meet_settled: i64,
+    /// Cases whose resolution is settled.
+    pub resolve_settled: i64,
 }
 
 /// The pressure on one sub-grid: what the risk score weighs besides buildings and coverage.
@@ -158,22 +165,28 @@ impl Store {
         }))
     }
 
-    /// Each local day's clock compliance in `first_day..=last_day` (days with cases only).
+    /// Each local day's clock compliance in `first_day..=last_day` (days with cases only), as
+    /// of `now`.
     pub async fn daily_compliance(
         &self,
         first_day: i64,
         last_day: i64,
+        now: Millis,
     ) -> Result<Vec<DayCompliance>> {
         check_days(first_day, last_day)?;
         let sql = "SELECT reported_day AS day, COUNT(*) AS n, \
              SUM(CASE WHEN noticed_at <= notice_due THEN 1 ELSE 0 END) AS notice_ok, \
              SUM(CASE WHEN met_at <= meet_due THEN 1 ELSE 0 END) AS meet_ok, \
-             SUM(CASE WHEN resolved_at <= resolve_due THEN 1 ELSE 0 END) AS resolve_ok \
+             SUM(CASE WHEN resolved_at <= resolve_due THEN 1 ELSE 0 END) AS resolve_ok, \
+             SUM(CASE WHEN noticed_at IS NOT NULL OR notice_due < $3 THEN 1 ELSE 0 END) AS notice_settled, \
+             SUM(CASE WHEN met_at IS NOT NULL OR meet_due < $3 THEN 1 ELSE 0 END) AS meet_settled, \
+             SUM(CASE WHEN resolved_at IS NOT NULL OR resolve_due < $3 THEN 1 ELSE 0 END) AS resolve_settled \
              FROM cases WHERE reported_day >= $1 AND reported_day <= $2 GROUP BY 1 ORDER BY 1";
         Ok(with_db!(&self.inner.db, |p| {
             sqlx::query(sql)
                 .bind(first_day)
                 .bind(last_day)
+                .bind(now)
                 .fetch_all(p)
                 .await?
                 .iter()
@@ -187,6 +200,9 @@ impl Store {
                         notice_ok: g("notice_ok")?,
                         meet_ok: g("meet_ok")?,
                         resolve_ok: g("resolve_ok")?,
+                        notice_settled: g("notice_settled")?,
+                        meet_settled: g("meet_settled")?,
+                        resolve_settled: g("resolve_settled")?,
                     })
                 })
                 .collect::<Result<Vec<_>, sqlx::Error>>()?

@@ -72,7 +72,7 @@ function renderStep(): void {
     h('span', { class: 'b-rank-score' }, r.score.toFixed(1)), h('span', { class: 'b-rank-inputs' }, r.inputs)));
   side.replaceChildren(h('div', { class: 'b-tiles' }, ...tiles), ...(ranking.length ? [h('ol', { class: 'b-ranking' }, ...ranking)] : []));
   risk.focus(s.kind === 'street' ? s.code : '');
-  if (s.kind === 'hot') risk.focus('');
+  if (s.kind === 'hot') risk.focusCodes(s.ranking.map((r) => r.code));
   dots.setDots(s.kind === 'live' ? s.dots.map((d) => dotFeature(d)) : []);
   view.fitBbox(s.bbox, 15);
   document.body.dataset.step = String(s.n);
@@ -144,7 +144,8 @@ function frame(now: number): void {
   if (!playing || !playback) return;
   simT = Math.min(playback.to, simT + (now - lastFrame) * speed);
   lastFrame = now;
-  const fadeMs = 2 * 3600_000;
+  // A closed case fades over six hours, so the day's pattern stays readable.
+  const fadeMs = 6 * 3600_000;
   const shown = playback.dots.filter((d) => d.reported_at <= simT && !(d.closed_at !== null && d.closed_at + fadeMs < simT))
     .map((d) => dotFeature(d, d.closed_at !== null && d.closed_at <= simT ? (simT - d.closed_at) / fadeMs : 0));
   dots.setDots(shown);

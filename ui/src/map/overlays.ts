@@ -58,6 +58,11 @@ export class RiskLayer {
     }
   }
 
+  /** Outlines exactly these sub-grids. */
+  focusCodes(codes: string[]): void {
+    this.map.setFilter(RISK_FOCUS, ['in', ['get', 'code'], ['literal', codes]]);
+  }
+
   /** Outlines the sub-grids whose code starts with `prefix` ('' for none). */
   focus(prefix: string): void {
     this.map.setFilter(RISK_FOCUS, prefix ? ['==', ['slice', ['get', 'code'], 0, prefix.length], prefix] : ['==', ['get', 'code'], '']);
@@ -73,7 +78,7 @@ export class DotsLayer {
         id: DOTS, type: 'circle', source: DOTS_SRC,
         paint: {
           'circle-color': ['match', ['get', 'grade'], 1, colours[1], 2, colours[2], colours[3]],
-          'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, ['match', ['get', 'grade'], 1, 7, 2, 5, 4], 15, ['match', ['get', 'grade'], 1, 14, 2, 10, 8]],
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, ['match', ['get', 'grade'], 1, 10, 2, 8, 6], 15, ['match', ['get', 'grade'], 1, 20, 2, 16, 12]],
           'circle-opacity': ['-', 1, ['*', 0.75, ['coalesce', ['get', 'fade'], 0]]],
           'circle-stroke-color': '#020817', 'circle-stroke-width': 1.2,
         },

@@ -130,7 +130,7 @@ try {
 
   await test('the language switches live to English and back', async () => {
     await page.keyboard.press('l');
-    await page.waitForFunction(() => /overview|Streets|street|Sub-grid/i.test(document.querySelector('[data-testid=b-title]').textContent) && /Slide/.test(document.body.innerText), null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.documentElement.lang === 'en' && /Slide \d+ of \d+/.test(document.body.innerText) && !/[\u4e00-\u9fff]/.test(document.querySelector('[data-testid=b-title]').textContent), null, { timeout: 60_000 });
     await page.screenshot({ path: join(out, 'screen-en.png') });
     await page.keyboard.press('l');
     await page.waitForFunction(() => /第 \d+ \/ \d+ 页/.test(document.body.innerText), null, { timeout: 20_000 });
