@@ -717,9 +717,9 @@ mod tests {
     #[test]
     fn chart_names_round_trip_and_unknown_ones_are_named() {
         for c in ChartId::ALL {
-            assert_eq!(ChartId::parse(c.as_str()).unwrap(), c);
+            assert_eq!(ChartId::parse(c.as_str()).expect("a known chart"), c);
         }
-        let e = ChartId::parse("pie").unwrap_err();
+        let e = ChartId::parse("pie").expect_err("no such chart");
         assert_eq!(e.code(), "not_found");
         assert!(e.to_string().contains("cases-by-channel"));
     }

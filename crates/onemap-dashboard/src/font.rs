@@ -198,7 +198,7 @@ fn extract_face(data: &[u8], index: u32) -> Option<Vec<u8>> {
         let new_offset = u32::try_from(header_len + body.len()).ok()?;
         out[12 + 16 * t + 8..12 + 16 * t + 12].copy_from_slice(&new_offset.to_be_bytes());
         body.extend_from_slice(table);
-        while body.len() % 4 != 0 {
+        while !body.len().is_multiple_of(4) {
             body.push(0);
         }
     }
