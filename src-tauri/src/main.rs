@@ -19,6 +19,8 @@ use serde_json::Value;
 use tauri::ipc::Response;
 use tauri::{Emitter, Manager, State};
 
+mod formats;
+
 /// What the commands share: the loaded dataset (or why it did not load) and the live channel.
 struct Desktop {
     map: Result<Arc<MapData>, ApiError>,
@@ -118,6 +120,7 @@ fn main() {
                     .unwrap_or(local)
             });
             app.manage(reports::Reports::new(dir.clone()));
+            app.manage(formats::Formats::new(dir.clone()));
             let map = MapData::load(&dir).map(Arc::new).map_err(|e| {
                 eprintln!("onemap-desktop: {} : {e}", dir.display());
                 e.body()
@@ -165,7 +168,20 @@ fn main() {
             reports::report_tour,
             reports::report_slide,
             reports::report_playback,
-            reports::report_live
+            reports::report_live,
+            // Import wizard, exports, print and jobs (src/formats.rs).
+            formats::formats_schema,
+            formats::import_create,
+            formats::import_put_file,
+            formats::import_open,
+            formats::import_preview,
+            formats::import_commit,
+            formats::import_delete,
+            formats::export_start,
+            formats::print_start,
+            formats::job_status,
+            formats::job_cancel,
+            formats::job_file
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -9,6 +9,7 @@ import { breadcrumb, header, layerPanel, legend, searchBox } from './ui/chrome';
 import { h } from './ui/dom';
 import { mountReports } from './reports/view';
 import { buildingPopup, casePopup, errorPopup, gapPopup, stationPopup, unitPopup } from './ui/popup';
+import { dataTools } from './ui/tools';
 
 declare global {
   interface Window {
@@ -33,9 +34,10 @@ const loadedLazily = new Set<LayerName>();
 
 const mapEl = h('div', { id: 'map', 'data-testid': 'map' });
 const chrome = {
-  header: h('div'), panel: h('div'), legend: h('div'), crumbs: h('div'), search: h('div'),
+  header: h('div'), panel: h('div'), legend: h('div'), crumbs: h('div'), search: h('div'), tools: h('div'),
 };
-app.append(mapEl, chrome.header, h('div', { class: 'left' }, chrome.panel), h('div', { class: 'right' }, chrome.legend),
+const left = h('div', { class: 'left' }, chrome.tools, chrome.panel);
+app.append(mapEl, chrome.header, left, h('div', { class: 'right' }, chrome.legend),
   h('div', { class: 'center' }, chrome.search, chrome.crumbs));
 document.body.className = `theme-${theme}`;
 if (stored('onemap.lang') === 'en') setLang('en');
@@ -56,6 +58,7 @@ function render(): void {
   chrome.legend.replaceChildren(legend(theme));
   chrome.crumbs.replaceChildren(breadcrumb(path, (p) => { void goTo(p.kind, p.code); }));
   chrome.search.replaceChildren(searchBox((q) => backend.search(q, 12), (hit) => { void pickHit(hit); }));
+  chrome.tools.replaceChildren(dataTools(backend, view, left, chrome.panel));
 }
 
 function switchTheme(): void {

@@ -42,9 +42,10 @@ enum Command {
     Geodata(geodata::GeodataArgs),
     /// Serve the UI, the map API and the live stream over HTTP (browser mode).
     Serve(serve::ServeArgs),
-    /// Import a layer from GeoJSON, validating every feature first (nothing is written on error).
+    /// Import a layer from GeoJSON, Shapefile, GeoPackage, KML, CSV or XLSX with a field mapping,
+    /// validating every row first (nothing is written on error; --dry-run previews).
     Import(store_cmd::ImportArgs),
-    /// Export a stored layer as GeoJSON or CSV.
+    /// Export the store as GeoPackage or Shapefiles, or a layer as GeoJSON, CSV or KML.
     Export(store_cmd::ExportArgs),
     /// The store: init (migrate, load the dataset on first run), status, figures.
     Db(store_cmd::DbCmd),

@@ -2,12 +2,20 @@
 
 use std::path::PathBuf;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use onemap::datum::Datum;
+use onemap::exports::ExportKind;
 use onemap::figures::Dimension;
 use onemap::layers::ExportFormat;
 use onemap::{Store, Target};
+use onemap_formats::mapping::Mapping;
+use onemap_formats::source::ReadOptions;
+use onemap_progress::Progress;
 
 /// Where the database is.
 #[derive(Args, Debug, Clone)]
@@ -24,11 +32,32 @@ pub struct ImportArgs {
     /// The layer (districts, streets, communities, subgrids, stations, buildings, cameras,
     /// roads, matters, cases).
     pub layer: String,
-    /// A GeoJSON FeatureCollection.
+    /// The source: GeoJSON, Shapefile (.shp, or a .zip holding one), GeoPackage, KML, CSV or
+    /// a spreadsheet (.xlsx/.xls/.ods).
     pub file: PathBuf,
-    /// The datum of the file's coordinates; converted to WGS84.
-    #[arg(long, value_enum, default_value = "wgs84")]
-    pub datum: DatumArg,
+    /// A mapping file (JSON; see docs/formats.md) mapping the source's fields onto the layer's;
+    /// without it the suggested mapping (same names, common Chinese names) is used.
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// Show the detected format and coordinate system, the mapping, the first rows and every
+    /// problem, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write the suggested (or given) mapping to this file, to edit and pass back with --mapping.
+    #[arg(long)]
+    pub write_mapping: Option<PathBuf>,
+    /// The datum of longitude/latitude coordinates; converted to WGS84 (overrides the mapping).
+    #[arg(long, value_enum)]
+    pub datum: Option<DatumArg>,
+    /// The coordinate system, e.g. EPSG:4547 (overrides the .prj / GeoPackage SRS / mapping).
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Attribute encoding of a Shapefile .dbf or a CSV (GBK, GB18030, UTF-8); overrides the .cpg.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// The GeoPackage table or spreadsheet sheet to read (default: the first).
+    #[arg(long = "source-layer")]
+    pub source_layer: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -46,28 +75,37 @@ pub enum DatumArg {
     Bd09,
 }
 
-/// `onemap export LAYER --format … -o FILE`.
+/// `onemap export [LAYER] --format … -o FILE`.
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// The layer.
-    pub layer: String,
+    /// The layer (for geojson, csv, kml); GeoPackage and Shapefile exports take every layer.
+    pub layer: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "geojson")]
     pub format: FormatArg,
-    /// Output file (`-` for stdout).
+    /// Output file (`-` for stdout, geojson/csv only); for shp, a new directory.
     #[arg(short, long, default_value = "-")]
     pub output: PathBuf,
+    /// Include personal data (a case reporter's name and phone).
+    #[arg(long)]
+    pub personal: bool,
     #[command(flatten)]
     pub db: DbArgs,
 }
 
 /// Export formats.
-#[derive(ValueEnum, Debug, Clone, Copy)]
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormatArg {
-    /// GeoJSON FeatureCollection.
+    /// GeoJSON FeatureCollection (one layer).
     Geojson,
-    /// CSV.
+    /// CSV (one layer).
     Csv,
+    /// KML (one layer).
+    Kml,
+    /// GeoPackage: every layer, the matter catalogue and the case table in one file.
+    Gpkg,
+    /// Shapefiles: every spatial layer, one .shp set each, in a new directory.
+    Shp,
 }
 
 /// `onemap db …`.
@@ -117,61 +155,259 @@ pub(crate) async fn open(db: &DbArgs) -> anyhow::Result<Store> {
         .with_context(|| format!("opening {what}"))
 }
 
+/// Runs `op` with a progress line on stderr; Ctrl-C cancels it (the operation rolls back or
+/// removes its partial output).
+async fn with_progress<T>(
+    progress: &Progress,
+    op: impl std::future::Future<Output = onemap::Result<T>>,
+) -> onemap::Result<T> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let printer = {
+        let (p, stop) = (progress.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            onemap_progress::print_until(&p, Duration::from_millis(250), &stop);
+        })
+    };
+    let canceller = {
+        let p = progress.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ncancelling…");
+                p.cancel();
+            }
+        })
+    };
+    let r = op.await;
+    canceller.abort();
+    stop.store(true, Ordering::SeqCst);
+    let _ = printer.join();
+    r
+}
+
+fn report_bad(layer: &str, problems: &[onemap::error::FeatureProblem]) {
+    for p in problems {
+        let id =
+            p.id.as_deref()
+                .map_or(String::new(), |i| format!(" (id {i})"));
+        eprintln!("{layer}: row {}{id}: {}", p.index + 1, p.reason);
+    }
+}
+
 /// Runs `onemap import`.
 pub fn import(args: &ImportArgs) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
-    let datum = match args.datum {
-        DatumArg::Wgs84 => Datum::Wgs84,
-        DatumArg::Cgcs2000 => Datum::Cgcs2000,
-        DatumArg::Gcj02 => Datum::Gcj02,
-        DatumArg::Bd09 => Datum::Bd09,
-    };
     runtime()?.block_on(async {
+        let mut mapping: Option<Mapping> = match &args.mapping {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let m: Mapping = serde_json::from_str(&text)
+                    .with_context(|| format!("{}: not a mapping file", path.display()))?;
+                if m.layer != args.layer {
+                    anyhow::bail!(
+                        "{} maps onto {:?}, not {:?}",
+                        path.display(),
+                        m.layer,
+                        args.layer
+                    );
+                }
+                Some(m)
+            }
+        };
+        let options = ReadOptions {
+            encoding: args
+                .encoding
+                .clone()
+                .or_else(|| mapping.as_ref().and_then(|m| m.encoding.clone())),
+            layer: args
+                .source_layer
+                .clone()
+                .or_else(|| mapping.as_ref().and_then(|m| m.source_layer.clone())),
+        };
+        let progress = Progress::new();
+        progress.stage(&format!("reading {}", args.file.display()), 0);
+        let source = onemap_formats::source::read(&args.file, &options).await?;
+        let mut mapping = match mapping.take() {
+            Some(m) => m,
+            None => Mapping::suggest(&args.layer, &source)?,
+        };
+        if let Some(d) = args.datum {
+            mapping.datum = Some(datum_of(d).as_str().to_owned());
+        }
+        if let Some(c) = &args.crs {
+            mapping.crs = Some(c.clone());
+        }
+        if let Some(e) = &options.encoding {
+            mapping.encoding = Some(e.clone());
+        }
+        if let Some(path) = &args.write_mapping {
+            std::fs::write(path, serde_json::to_string_pretty(&mapping)? + "\n")
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote the mapping to {}", path.display());
+        }
         let store = open(&args.db).await?;
-        let r = store.import_layer(&args.layer, &text, datum).await;
-        store.close().await;
+        let r = if args.dry_run {
+            let preview = with_progress(
+                &progress,
+                store.preview_import(&source, &mapping, &progress),
+            )
+            .await;
+            store.close().await;
+            let preview = preview?;
+            print_preview(&args.file, &preview);
+            if preview.problems.is_empty() {
+                return Ok(());
+            }
+            anyhow::bail!(
+                "{}: {} of {} row(s) have problems; nothing would be imported",
+                args.layer,
+                preview.problems.len(),
+                preview.count
+            )
+        } else {
+            let r =
+                with_progress(&progress, store.import_source(&source, &mapping, &progress)).await;
+            store.close().await;
+            r
+        };
         match r {
             Ok(r) => {
                 println!(
-                    "imported {} features into {} (from {})",
-                    r.count, r.layer, r.datum
+                    "imported {} features into {} from {} ({}, {}; datum {})",
+                    r.count,
+                    r.layer,
+                    args.file.display(),
+                    source.format.label(),
+                    mapping.effective_crs(&source)?.describe(),
+                    r.datum
                 );
                 Ok(())
             }
             Err(onemap::Error::BadFeatures { layer, problems }) => {
-                for p in &problems {
-                    eprintln!("{layer}: {p}");
-                }
-                anyhow::bail!(
-                    "{layer}: {} bad feature(s); nothing imported",
-                    problems.len()
-                )
+                report_bad(&layer, &problems);
+                anyhow::bail!("{layer}: {} bad row(s); nothing imported", problems.len())
             }
             Err(e) => Err(e.into()),
         }
     })
 }
 
+fn print_preview(file: &std::path::Path, p: &onemap::imports::ImportPreview) {
+    println!("source       {} ({})", file.display(), p.format);
+    if let Some(l) = &p.source_layer {
+        println!("table/sheet  {l} (of {})", p.source_layers.join(", "));
+    }
+    println!("coordinates  {} — from {}", p.crs, p.crs_source);
+    println!("datum        {}", p.datum);
+    if let Some(e) = &p.encoding {
+        println!("encoding     {e}");
+    }
+    println!("records      {} ({} would be imported)", p.count, p.valid);
+    if let Some(b) = p.bbox {
+        println!(
+            "extent       lon {:.5}..{:.5}, lat {:.5}..{:.5} (WGS84)",
+            b[0], b[2], b[1], b[3]
+        );
+    }
+    println!(
+        "mapping      {}",
+        serde_json::to_string(&p.mapping).unwrap_or_default()
+    );
+    println!("first rows:");
+    for r in p.rows.iter().take(5) {
+        println!(
+            "  row {}: {}",
+            r["row"].as_u64().unwrap_or(0) + 1,
+            r["properties"]
+        );
+    }
+    if p.problems.is_empty() {
+        println!("no problems");
+    } else {
+        println!("{} problem(s):", p.problems.len());
+        report_bad(p.targets.name, &p.problems);
+    }
+}
+
+fn datum_of(d: DatumArg) -> Datum {
+    match d {
+        DatumArg::Wgs84 => Datum::Wgs84,
+        DatumArg::Cgcs2000 => Datum::Cgcs2000,
+        DatumArg::Gcj02 => Datum::Gcj02,
+        DatumArg::Bd09 => Datum::Bd09,
+    }
+}
+
 /// Runs `onemap export`.
 pub fn export(args: &ExportArgs) -> anyhow::Result<()> {
-    let format = match args.format {
-        FormatArg::Geojson => ExportFormat::GeoJson,
-        FormatArg::Csv => ExportFormat::Csv,
+    let kind = match args.format {
+        FormatArg::Geojson => ExportKind::GeoJson,
+        FormatArg::Csv => ExportKind::Csv,
+        FormatArg::Kml => ExportKind::Kml,
+        FormatArg::Gpkg => ExportKind::GeoPackage,
+        FormatArg::Shp => ExportKind::Shapefile,
     };
-    let text = runtime()?.block_on(async {
+    let whole = matches!(kind, ExportKind::GeoPackage | ExportKind::Shapefile);
+    let stdout = args.output.as_os_str() == "-";
+    runtime()?.block_on(async {
         let store = open(&args.db).await?;
-        let t = store.export_layer(&args.layer, format).await;
+        let progress = Progress::new();
+        let r: anyhow::Result<()> = async {
+            if whole {
+                if stdout {
+                    anyhow::bail!("a {} export needs -o FILE", kind.extension());
+                }
+                if let Some(l) = &args.layer {
+                    anyhow::bail!("a GeoPackage or Shapefile export holds every layer; drop {l:?}");
+                }
+                let report = if kind == ExportKind::GeoPackage {
+                    with_progress(
+                        &progress,
+                        store.export_geopackage(&args.output, args.personal, &progress),
+                    )
+                    .await?
+                } else {
+                    with_progress(
+                        &progress,
+                        store.export_shapefiles(&args.output, args.personal, &progress),
+                    )
+                    .await?
+                };
+                for (layer, n) in &report.counts {
+                    eprintln!("  {layer:12} {n}");
+                }
+                println!("wrote {}", args.output.display());
+                return Ok(());
+            }
+            let layer = args
+                .layer
+                .as_deref()
+                .context("name the layer to export (or use --format gpkg for every layer)")?;
+            if stdout {
+                let format = match kind {
+                    ExportKind::Csv => ExportFormat::Csv,
+                    ExportKind::GeoJson => ExportFormat::GeoJson,
+                    _ => anyhow::bail!("a KML export needs -o FILE"),
+                };
+                print!("{}", store.export_layer(layer, format).await?);
+                return Ok(());
+            }
+            let report = with_progress(
+                &progress,
+                store.export_layer_file(layer, kind, &args.output, args.personal, &progress),
+            )
+            .await?;
+            eprintln!(
+                "wrote {} features to {}",
+                report.counts.first().map_or(0, |c| c.1),
+                args.output.display()
+            );
+            Ok(())
+        }
+        .await;
         store.close().await;
-        anyhow::Ok(t?)
-    })?;
-    if args.output.as_os_str() == "-" {
-        print!("{text}");
-    } else {
-        std::fs::write(&args.output, text)
-            .with_context(|| format!("writing {}", args.output.display()))?;
-    }
-    Ok(())
+        r
+    })
 }
 
 /// Runs `onemap db …`.

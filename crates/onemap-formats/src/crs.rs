@@ -22,7 +22,9 @@ pub enum Crs {
     Cgcs2000,
     /// A transverse Mercator plane on CGCS2000 (or WGS84); `epsg` when it is a known code.
     GaussKruger {
+        /// The projection's parameters.
         projection: TransverseMercator,
+        /// Its EPSG code, when it is a known one.
         epsg: Option<u32>,
     },
 }
@@ -30,10 +32,12 @@ pub enum Crs {
 /// Why a coordinate system was not understood.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CrsError {
+    /// An EPSG code outside the supported set.
     #[error(
         "EPSG:{0} is not supported (use WGS84 4326, CGCS2000 4490 or a CGCS2000 3° Gauss-Krüger zone 4513–4554)"
     )]
     UnsupportedEpsg(u32),
+    /// A WKT that is neither a supported code nor a transverse Mercator on CGCS2000/WGS84.
     #[error("the .prj / WKT names a coordinate system OneMap cannot read: {0}")]
     UnsupportedWkt(String),
 }

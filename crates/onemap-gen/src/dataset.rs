@@ -49,6 +49,28 @@ fn stream(seed: u64, layer: u64) -> ChaCha8Rng {
 
 /// Generates the dataset of a scale from a seed.
 pub fn generate(scale: Scale, seed: u64) -> Result<Dataset, GenError> {
+    generate_with(scale, seed, &onemap_progress::Progress::new())
+}
+
+/// [`generate`], reporting each of its seven steps to `progress` and stopping between steps
+/// with [`GenError::Cancelled`] when it is cancelled.
+///
+/// # Errors
+/// As [`generate`], and [`GenError::Cancelled`].
+pub fn generate_with(
+    scale: Scale,
+    seed: u64,
+    progress: &onemap_progress::Progress,
+) -> Result<Dataset, GenError> {
+    progress.stage(
+        "generating (areas, roads, buildings, stations, cameras, cases)",
+        7,
+    );
+    let step = || -> Result<(), GenError> {
+        progress.check()?;
+        progress.advance(1);
+        Ok(())
+    };
     let profile = ScaleProfile::of(scale);
     let districts = match scale {
         Scale::Guangming => reference::guangming()?,
@@ -56,6 +78,7 @@ pub fn generate(scale: Scale, seed: u64) -> Result<Dataset, GenError> {
     };
     let seats = reference::street_seats(&districts)?;
     let territory = admin::build(&districts, &seats, &profile, seed);
+    step()?;
     let locator = SubgridLocator::new(
         territory
             .subgrids
@@ -64,6 +87,7 @@ pub fn generate(scale: Scale, seed: u64) -> Result<Dataset, GenError> {
             .collect(),
     );
     let roads = roads::build(&territory, &territory.land, &locator, &mut stream(seed, 2));
+    step()?;
     let as_of = cases::history_end_days();
     let buildings = buildings::build(
         &territory,
@@ -74,6 +98,7 @@ pub fn generate(scale: Scale, seed: u64) -> Result<Dataset, GenError> {
         as_of,
         &mut stream(seed, 3),
     );
+    step()?;
     let stations = stations::build(
         &territory,
         &buildings,
@@ -81,6 +106,7 @@ pub fn generate(scale: Scale, seed: u64) -> Result<Dataset, GenError> {
         &profile,
         &mut stream(seed, 4),
     );
+    step()?;
     let cameras = cameras::build(
         &territory,
         &territory.land,
@@ -89,6 +115,7 @@ pub fn generate(scale: Scale, seed: u64) -> Result<Dataset, GenError> {
         profile.cameras,
         &mut stream(seed, 5),
     );
+    step()?;
     let matters = matters::catalogue();
     let cases = cases::build(
         &CaseInputs {
@@ -101,6 +128,7 @@ pub fn generate(scale: Scale, seed: u64) -> Result<Dataset, GenError> {
         },
         &mut stream(seed, 6),
     );
+    step()?;
     // People: half evenly spread (sub-grids are drawn to about 5,000 people), half following
     // the rental residents counted in each sub-grid.
     let mut residents = vec![0f64; territory.subgrids.len()];
@@ -120,6 +148,7 @@ pub fn generate(scale: Scale, seed: u64) -> Result<Dataset, GenError> {
         })
         .collect();
     let subgrid_staff = apportion(profile.staff, &staff_weights);
+    step()?;
     Ok(Dataset {
         profile,
         seed,

@@ -29,7 +29,7 @@ pub mod stations;
 pub mod summary;
 pub mod write;
 
-pub use dataset::{Dataset, generate};
+pub use dataset::{Dataset, generate, generate_with};
 pub use profile::{DEFAULT_SEED, Scale};
 
 /// What can go wrong while generating or writing a dataset.
@@ -49,4 +49,13 @@ pub enum GenError {
     /// Reading a dataset failed.
     #[error("reading dataset: {0}")]
     Read(String),
+    /// Cancelled through the progress handle; nothing was written.
+    #[error("cancelled; nothing was written")]
+    Cancelled,
+}
+
+impl From<onemap_progress::Cancelled> for GenError {
+    fn from(_: onemap_progress::Cancelled) -> Self {
+        GenError::Cancelled
+    }
 }

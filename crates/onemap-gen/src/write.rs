@@ -91,6 +91,13 @@ fn write_collection(
     lines: &[String],
     written: &mut WrittenFiles,
 ) -> Result<(), GenError> {
+    PROGRESS.with(|p| -> Result<(), GenError> {
+        if let Some(p) = p.borrow().as_ref() {
+            p.check()?;
+            p.advance(lines.len() as u64);
+        }
+        Ok(())
+    })?;
     let mut text = String::with_capacity(lines.iter().map(|l| l.len() + 2).sum::<usize>() + 64);
     text.push_str("{\"type\":\"FeatureCollection\",\"features\":[\n");
     for (i, l) in lines.iter().enumerate() {
@@ -310,8 +317,62 @@ pub fn cases_part_name(local_day: i64) -> String {
     format!("cases-{year}h{}.geojson", if month <= 6 { 1 } else { 2 })
 }
 
+thread_local! {
+    /// The progress of the write running on this thread (set by [`write_with`]).
+    static PROGRESS: std::cell::RefCell<Option<onemap_progress::Progress>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Writes every layer and `meta.json` into `dir` (created if missing).
 pub fn write(dataset: &Dataset, dir: &Path) -> Result<WrittenFiles, GenError> {
+    write_with(dataset, dir, &onemap_progress::Progress::new())
+}
+
+/// [`write`], counting features written in `progress`. Files are written into a staging
+/// directory inside `dir` and moved into place only when all are written: a cancel
+/// ([`GenError::Cancelled`]) or a failure leaves `dir` as it was.
+///
+/// # Errors
+/// As [`write`], and [`GenError::Cancelled`].
+pub fn write_with(
+    dataset: &Dataset,
+    dir: &Path,
+    progress: &onemap_progress::Progress,
+) -> Result<WrittenFiles, GenError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| GenError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let staging = dir.join(format!(".onemap-gen-partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let t = &dataset.territory;
+    let total = t.districts.len()
+        + t.streets.len()
+        + t.communities.len()
+        + t.subgrids.len()
+        + dataset.roads.roads.len()
+        + dataset.buildings.len()
+        + dataset.stations.len()
+        + dataset.cameras.len()
+        + dataset.matters.len()
+        + dataset.cases.len();
+    progress.stage("writing features", total as u64);
+    PROGRESS.with(|p| *p.borrow_mut() = Some(progress.clone()));
+    let result = write_files(dataset, &staging);
+    PROGRESS.with(|p| *p.borrow_mut() = None);
+    let moved = result.and_then(|written| {
+        for (name, _) in &written {
+            let from = staging.join(name);
+            std::fs::rename(&from, dir.join(name)).map_err(io(&from))?;
+        }
+        Ok(written)
+    });
+    let _ = std::fs::remove_dir_all(&staging);
+    moved
+}
+
+fn write_files(dataset: &Dataset, dir: &Path) -> Result<WrittenFiles, GenError> {
     std::fs::create_dir_all(dir).map_err(|source| GenError::Io {
         path: dir.display().to_string(),
         source,

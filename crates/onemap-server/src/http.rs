@@ -97,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/events", get(events))
         .route("/api/cases", axum::routing::post(post_case))
         .merge(crate::dashboard::routes())
+        .merge(crate::formats::routes(&state))
         .route("/api/{*rest}", get(api_not_found))
         .fallback(get(static_file))
         .with_state(state)

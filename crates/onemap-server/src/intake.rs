@@ -46,6 +46,7 @@ fn api_error(e: &onemap::Error) -> ApiError {
         onemap::ErrorCode::Conflict => "conflict",
         onemap::ErrorCode::IllegalTransition => "illegal_transition",
         onemap::ErrorCode::Invalid => "invalid",
+        onemap::ErrorCode::Cancelled => "cancelled",
         onemap::ErrorCode::Internal => "internal",
     };
     ApiError {

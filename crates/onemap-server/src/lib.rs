@@ -8,11 +8,16 @@
 //!   `onemap_dashboard`, and the briefing-only guard of `onemap serve --briefing`.
 //! - `reports` (feature `reports`): the same reports as plain async functions, for the desktop.
 //! - `intake` (feature `store`): cases filed in the store and its live bus forwarded to the map.
+//! - `formats` (feature `http`): the import wizard, exports, print and jobs routes.
+//! - `print` (feature `formats`): the map's layers as a print scene, and the jobs that print
+//!   and export (shared by the HTTP routes and the desktop's commands).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 #[cfg(feature = "http")]
 pub mod dashboard;
+#[cfg(feature = "http")]
+pub mod formats;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "store")]
@@ -21,3 +26,5 @@ pub mod live;
 pub mod map;
 #[cfg(feature = "reports")]
 pub mod reports;
+#[cfg(feature = "formats")]
+pub mod print;

@@ -60,6 +60,10 @@ pub enum Error {
     /// Applying migrations failed.
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The operation was cancelled; nothing was written (the transaction was rolled back, a
+    /// partial output file removed).
+    #[error("cancelled; nothing was written")]
+    Cancelled,
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -102,6 +106,8 @@ pub enum ErrorCode {
     IllegalTransition,
     /// See [`Error::Invalid`] and [`Error::BadFeatures`].
     Invalid,
+    /// See [`Error::Cancelled`].
+    Cancelled,
     /// Database, migration or file failures.
     Internal,
 }
@@ -114,12 +120,19 @@ impl Error {
             Error::Conflict { .. } => ErrorCode::Conflict,
             Error::IllegalTransition { .. } => ErrorCode::IllegalTransition,
             Error::Invalid(_) | Error::BadFeatures { .. } => ErrorCode::Invalid,
+            Error::Cancelled => ErrorCode::Cancelled,
             Error::Database(_) | Error::Migrate(_) | Error::Io { .. } => ErrorCode::Internal,
         }
     }
 
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())
+    }
+}
+
+impl From<onemap_progress::Cancelled> for Error {
+    fn from(_: onemap_progress::Cancelled) -> Self {
+        Error::Cancelled
     }
 }
 

@@ -15,6 +15,7 @@ use crate::error::{Error, FeatureProblem, Result};
 use crate::geometry;
 use crate::store::{Engine, Store, notify, with_db};
 use crate::time::Millis;
+use onemap_progress::Progress;
 
 /// What a layer must look like.
 #[derive(Debug, Clone, Copy)]
@@ -186,7 +187,7 @@ pub fn validate(
     datum: Datum,
     region: [f64; 4],
 ) -> Result<Vec<ValidFeature>> {
-    let spec = spec(layer)?;
+    spec(layer)?;
     let fc: Value = serde_json::from_str(text)
         .map_err(|e| Error::invalid(format!("{layer}: not JSON: {e}")))?;
     if fc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
@@ -200,6 +201,26 @@ pub fn validate(
         .ok_or_else(|| {
             Error::invalid(format!("{layer}: FeatureCollection has no features array"))
         })?;
+    let (valid, problems) = check_features(layer, features, datum, region)?;
+    if problems.is_empty() {
+        Ok(valid)
+    } else {
+        Err(Error::BadFeatures {
+            layer: layer.to_string(),
+            problems,
+        })
+    }
+}
+
+/// Checks GeoJSON Feature objects for `layer` as [`validate`] does, converting from `datum`;
+/// returns the features that passed and every problem (by index into `features`).
+pub fn check_features(
+    layer: &str,
+    features: &[Value],
+    datum: Datum,
+    region: [f64; 4],
+) -> Result<(Vec<ValidFeature>, Vec<FeatureProblem>)> {
+    let spec = spec(layer)?;
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(features.len());
@@ -330,14 +351,7 @@ pub fn validate(
             properties: props.clone(),
         });
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(Error::BadFeatures {
-            layer: layer.to_string(),
-            problems,
-        })
-    }
+    Ok((out, problems))
 }
 
 impl Store {
@@ -371,7 +385,22 @@ impl Store {
     ) -> Result<ImportReport> {
         let region = self.region().await?;
         let features = validate(layer, text, datum, region)?;
+        self.write_layer(layer, features, datum, &Progress::new())
+            .await
+    }
+
+    /// Writes validated features: replaces the layer in one transaction (appends, for
+    /// `cases`), rebuilds the Atlas and announces the change. Cancelling through `progress`
+    /// rolls the transaction back: nothing is written.
+    pub async fn write_layer(
+        &self,
+        layer: &str,
+        features: Vec<ValidFeature>,
+        datum: Datum,
+        progress: &Progress,
+    ) -> Result<ImportReport> {
         if layer == "cases" {
+            progress.stage("writing cases", features.len() as u64);
             let n = crate::history::load_history(self, &features).await?;
             return Ok(ImportReport {
                 layer: layer.into(),
@@ -389,7 +418,11 @@ impl Store {
                 .bind(layer)
                 .execute(&mut *tx)
                 .await?;
+            progress.stage(&format!("writing {layer}"), features.len() as u64);
             for (chunk_no, chunk) in features.chunks(500).enumerate() {
+                // Dropping the transaction on cancel rolls it back.
+                progress.check()?;
+                progress.advance(chunk.len() as u64);
                 let mut qb = sqlx::QueryBuilder::new(
                     "INSERT INTO features (layer, id, seq, geometry, properties) ",
                 );
@@ -419,6 +452,8 @@ impl Store {
             .await?;
             let change = self.change(ChangeKind::Layer, layer, "imported", 0);
             notify!(p, tx, change);
+            // The last moment to cancel: after this the layer is written.
+            progress.check()?;
             tx.commit().await?;
         });
         if layer == "matters" {

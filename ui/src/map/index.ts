@@ -7,6 +7,7 @@ import type { Feature, FeatureCollection, Point } from 'geojson';
 import { addIcons } from './icons';
 import { DEFAULT_ON, LYR, SRC, TOGGLES, type Toggle } from './ids';
 import { baseStyle, ensureLayers, ensureSources } from './layers';
+import { clearPreview, showPreview } from './preview';
 import { PALETTES, type ThemeName } from './theme';
 
 // maplibre-gl 6 inside Tauri (origin tauri://localhost) needs its worker set by hand.
@@ -183,6 +184,18 @@ export class MapView {
   }
 
   closePopup(): void { this.popup?.remove(); this.popup = null; }
+
+  /** Draws an import's features over the map (the wizard's preview). */
+  showImportPreview(fc: FeatureCollection): void { showPreview(this.map, fc); }
+
+  /** Removes the import preview. */
+  clearImportPreview(): void { clearPreview(this.map); }
+
+  /** The visible area: [west, south, east, north]. */
+  bounds(): Bbox {
+    const b = this.map.getBounds();
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+  }
 
   private clickable(): string[] {
     return [LYR.cases, LYR.casesRecent, LYR.stations, LYR.buildingPoints, LYR.buildingClusters, LYR.cameras,
