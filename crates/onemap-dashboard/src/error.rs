@@ -49,6 +49,7 @@ impl Error {
                 onemap::ErrorCode::Invalid => "invalid",
                 onemap::ErrorCode::Conflict => "conflict",
                 onemap::ErrorCode::IllegalTransition => "illegal_transition",
+                onemap::ErrorCode::Cancelled => "cancelled",
                 onemap::ErrorCode::Internal => "internal",
             },
         }

@@ -641,7 +641,10 @@ async fn the_reports_match_the_database(sqlite: bool) {
     // Slides: numbered PNGs of 1920 × 1080, in a ZIP.
     let zip = tour.slides_zip(&src, Theme::Dark, 1.0).expect("zip");
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a zip");
-    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.expect("a UTF-8 name").into_owned())
+        .collect();
     assert_eq!(names.len(), 9);
     assert!(
         names.iter().any(|n| n == "01-district.png") && names.iter().any(|n| n == "09-live.png")

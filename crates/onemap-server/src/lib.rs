@@ -24,7 +24,7 @@ pub mod http;
 pub mod intake;
 pub mod live;
 pub mod map;
-#[cfg(feature = "reports")]
-pub mod reports;
 #[cfg(feature = "formats")]
 pub mod print;
+#[cfg(feature = "reports")]
+pub mod reports;
