@@ -14,6 +14,10 @@ ensure_venv numpy==2.4.6 shapely==2.2.0 pyproj==3.7.2
 
 build_ui
 
+say "language catalogues: the UI's and the reports' hold the same keys in zh-CN and en (ui/tests/i18n.mjs)"
+i18n_status=0
+node ui/tests/i18n.mjs || i18n_status=$?
+
 say "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -45,8 +49,8 @@ say "desktop: the Tauri window under Xvfb reports the map ready, screenshot (scr
 desktop_status=0
 PROFILE=debug bash scripts/desktop-test.sh "$ONEMAP_CACHE/desktop-test.png" || desktop_status=$?
 
-if [ "$rust_status" != 0 ] || [ "$py_status" != 0 ] || [ "$e2e_status" != 0 ] || [ "$desktop_status" != 0 ]; then
-  echo "FAILED: cargo test exit $rust_status, shapely check exit $py_status," \
+if [ "$i18n_status" != 0 ] || [ "$rust_status" != 0 ] || [ "$py_status" != 0 ] || [ "$e2e_status" != 0 ] || [ "$desktop_status" != 0 ]; then
+  echo "FAILED: i18n exit $i18n_status, cargo test exit $rust_status, shapely check exit $py_status," \
     "e2e exit $e2e_status, desktop exit $desktop_status" >&2
   exit 1
 fi

@@ -10,6 +10,8 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000,
     assetsInlineLimit: 0,
+    // Two pages: the command center, and the briefing screen (which loads no operator code).
+    rollupOptions: { input: { main: 'index.html', briefing: 'briefing.html' } },
   },
   server: { port: 5173, strictPort: true, proxy: { '/api': 'http://127.0.0.1:8730' } },
 });

@@ -7,6 +7,8 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod reports;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -117,6 +119,7 @@ fn main() {
                     .map(|r| r.join("geodata/guangming"))
                     .unwrap_or(local)
             });
+            app.manage(reports::Reports::new(dir.clone()));
             app.manage(formats::Formats::new(dir.clone()));
             let map = MapData::load(&dir).map(Arc::new).map_err(|e| {
                 eprintln!("onemap-desktop: {} : {e}", dir.display());
@@ -159,6 +162,13 @@ fn main() {
             case,
             search,
             map_ready,
+            reports::report_dashboard,
+            reports::report_chart,
+            reports::report_risk,
+            reports::report_tour,
+            reports::report_slide,
+            reports::report_playback,
+            reports::report_live,
             // Import wizard, exports, print and jobs (src/formats.rs).
             formats::formats_schema,
             formats::import_create,

@@ -7,6 +7,7 @@ import { lang, onLangChange, setLang, t, tk } from './i18n';
 import { MapView, TOGGLES, type MapPick, type ThemeName, type Toggle } from './map';
 import { breadcrumb, header, layerPanel, legend, searchBox } from './ui/chrome';
 import { h } from './ui/dom';
+import { mountReports } from './reports/view';
 import { buildingPopup, casePopup, errorPopup, gapPopup, stationPopup, unitPopup } from './ui/popup';
 import { dataTools } from './ui/tools';
 
@@ -191,6 +192,7 @@ async function start(): Promise<void> {
     }
   }
   render();
+  mountReports(app, view, backend);
   await view.idle();
   const ms = Math.round(performance.now());
   window.__onemap.readyMs = ms;

@@ -9,6 +9,7 @@ mod bench;
 mod bundled;
 mod geodata;
 mod query;
+mod report;
 mod serve;
 mod store_cmd;
 
@@ -48,6 +49,8 @@ enum Command {
     Export(store_cmd::ExportArgs),
     /// The store: init (migrate, load the dataset on first run), status, figures.
     Db(store_cmd::DbCmd),
+    /// Reports from the store: KPIs, charts (SVG/PNG), the risk ranking, briefing slides.
+    Report(report::ReportCmd),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -70,5 +73,6 @@ fn main() -> anyhow::Result<()> {
         Command::Import(args) => store_cmd::import(&args),
         Command::Export(args) => store_cmd::export(&args),
         Command::Db(args) => store_cmd::db(&args),
+        Command::Report(args) => report::run(&args),
     }
 }

@@ -26,6 +26,10 @@ pub struct ServeArgs {
     /// Serve the map without a store: no case intake, and the live stream only keeps alive.
     #[arg(long)]
     pub no_store: bool,
+    /// A briefing screen: serve only the briefing page, the reports and the outlines (no case
+    /// details, no personal data; everything else answers 403), and open the briefing at `/`.
+    #[arg(long)]
+    pub briefing: bool,
 }
 
 /// Loads the dataset and serves until Ctrl-C or SIGTERM.
@@ -66,7 +70,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             args.data.display(),
             t0.elapsed().as_millis()
         );
-        onemap_server::http::serve(listener, state).await?;
+        let app = onemap_server::http::router(state);
+        let app = if args.briefing {
+            eprintln!("onemap serve: briefing screen (no case details, no personal data)");
+            onemap_server::dashboard::briefing_only(app)
+        } else {
+            app
+        };
+        onemap_server::http::serve_app(listener, app).await?;
         anyhow::Ok(())
     })
 }

@@ -143,11 +143,11 @@ pub enum DbCommand {
     },
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Runtime::new()?)
 }
 
-async fn open(db: &DbArgs) -> anyhow::Result<Store> {
+pub(crate) async fn open(db: &DbArgs) -> anyhow::Result<Store> {
     let target = Target::resolve(db.database_url.as_deref());
     let what = target.describe();
     Store::open(target)

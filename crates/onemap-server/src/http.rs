@@ -41,6 +41,14 @@ pub struct AppState {
 #[derive(Debug)]
 pub struct HttpError(StatusCode, ApiError);
 
+impl HttpError {
+    /// An error answer with `status`.
+    #[must_use]
+    pub fn new(status: StatusCode, body: ApiError) -> HttpError {
+        HttpError(status, body)
+    }
+}
+
 impl From<MapError> for HttpError {
     fn from(e: MapError) -> Self {
         let status = match e {
@@ -88,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/search", get(search))
         .route("/api/events", get(events))
         .route("/api/cases", axum::routing::post(post_case))
+        .merge(crate::dashboard::routes())
         .merge(crate::formats::routes(&state))
         .route("/api/{*rest}", get(api_not_found))
         .fallback(get(static_file))
@@ -247,10 +256,18 @@ async fn static_file(uri: Uri) -> Response {
 /// # Errors
 /// When the server fails.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    serve_app(listener, router(state)).await
+}
+
+/// Serves `app` (a [`router`], perhaps wrapped) on `listener` until Ctrl-C / SIGTERM.
+///
+/// # Errors
+/// When the server fails.
+pub async fn serve_app(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     // Not a graceful shutdown: open SSE streams would hold it forever, and nothing here
     // writes.
     tokio::select! {
-        r = axum::serve(listener, router(state)) => r,
+        r = axum::serve(listener, app) => r,
         () = shutdown() => Ok(()),
     }
 }

@@ -25,6 +25,7 @@ pub mod matters;
 pub mod model;
 pub mod orders;
 pub mod store;
+pub mod tallies;
 pub mod time;
 
 pub use error::{Error, ErrorCode, Result};

@@ -51,6 +51,12 @@ impl Location {
 pub trait Locator: Send + Sync {
     /// The location of (`lon`, `lat`) (WGS84), or `None` outside every sub-grid.
     fn locate(&self, lon: f64, lat: f64) -> Option<Location>;
+
+    /// The geo core's Atlas behind this locator, when it is one: the dashboard and the risk
+    /// score read coverage and ratings from the same snapshot cases are located with.
+    fn atlas(&self) -> Option<&onemap_geo::atlas::Atlas> {
+        None
+    }
 }
 
 /// A locator that knows no sub-grids (before any layer is loaded): every point is unlocated.
@@ -151,6 +157,10 @@ impl Locator for onemap_geo::atlas::Atlas {
             street_code: l.street.code,
             district_code: l.district.code,
         })
+    }
+
+    fn atlas(&self) -> Option<&onemap_geo::atlas::Atlas> {
+        Some(self)
     }
 }
 
