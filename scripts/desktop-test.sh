@@ -8,19 +8,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/root/.cache/onemap/target}"
 export npm_config_cache="${npm_config_cache:-/root/.cache/onemap/npm}"
-SHOT="${1:-docs/screenshots/desktop-district.png}"
-DATA="${ONEMAP_DATA:-$PWD/geodata/guangming}"
+SHOT="$(realpath -m "${1:-docs/screenshots/desktop-district.png}")"
+# ONEMAP_DATA set but empty: give the app no dataset, so it must find its own (a package's).
+DATA="${ONEMAP_DATA-$PWD/geodata/guangming}"
 WORK="$(mktemp -d)"
 step() { echo "== $*" >&2; }
 
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
+# DESKTOP_BIN: launch that binary (e.g. one unpacked from the .deb) instead of building.
+if [ -z "${DESKTOP_BIN:-}" ] && [ "${SKIP_BUILD:-0}" != 1 ]; then
   step "UI build"
   (cd ui && { [ -d node_modules ] || npm install --prefer-offline --no-audit --no-fund >&2; } && npm run build >&2)
   step "cargo build -p onemap-desktop"
   if [ "${PROFILE:-debug}" = release ]; then cargo build --release -p onemap-desktop >&2; else cargo build -p onemap-desktop >&2; fi
 fi
 PROFILE="${PROFILE:-debug}"
-BIN="$CARGO_TARGET_DIR/$PROFILE/onemap-desktop"
+BIN="${DESKTOP_BIN:-$CARGO_TARGET_DIR/$PROFILE/onemap-desktop}"
 
 DISPLAY_NUM=99
 while [ -e "/tmp/.X${DISPLAY_NUM}-lock" ]; do DISPLAY_NUM=$((DISPLAY_NUM + 1)); done
@@ -40,10 +42,12 @@ export DISPLAY=":$DISPLAY_NUM"
 
 step "launch $BIN on $DISPLAY"
 START=$(date +%s%N)
-ONEMAP_READY_FILE="$WORK/ready" ONEMAP_DATA="$DATA" "$BIN" >"$WORK/app.log" 2>&1 &
+# From an empty working directory: the app must find the dataset it is given, or its own.
+(cd "$WORK" && exec env -u ONEMAP_DATA ONEMAP_READY_FILE="$WORK/ready" ${DATA:+ONEMAP_DATA="$DATA"} "$BIN") >"$WORK/app.log" 2>&1 &
 APP=$!
 READY=0
-for _ in $(seq 1 600); do
+# READY_TIMEOUT (seconds, default 120): loading the city-scale dataset alone takes a minute.
+for _ in $(seq 1 $(( ${READY_TIMEOUT:-120} * 5 ))); do
   if [ -s "$WORK/ready" ]; then READY=1; break; fi
   kill -0 "$APP" 2>/dev/null || break
   sleep 0.2
@@ -55,11 +59,27 @@ if [ "$READY" != 1 ]; then
   exit 1
 fi
 echo "ready after $(( ($(date +%s%N) - START) / 1000000 )) ms: $(cat "$WORK/ready")" >&2
+# The buildings reach the window as vector tiles over the tiles:// protocol: some must have
+# been served and drawn by the time the map reports ready.
+TILES=$(sed -n 's/.* \([0-9]*\) tiles served.*/\1/p' "$WORK/ready")
+DRAWN=$(sed -n 's/.* \([0-9]*\) building features drawn.*/\1/p' "$WORK/ready")
+if [ "${TILES:-0}" -lt 1 ] || [ "${DRAWN:-0}" -lt 1 ]; then
+  echo "the tiles protocol served ${TILES:-0} tiles and ${DRAWN:-0} building features were drawn" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 sleep "${SETTLE:-4}"
 mkdir -p "$(dirname "$SHOT")"
 import -window root "$SHOT"
 step "screenshot: $SHOT"
-rss() { ps -o rss= -p "$1" 2>/dev/null | awk '{s+=$1} END {print int(s/1024)}'; }
-WEB=$(pgrep -P "$APP" -d, || true)
-echo "resident memory: app $(rss "$APP") MB; WebKit children ($WEB) $( [ -n "$WEB" ] && ps -o rss= -p "$WEB" | awk '{s+=$1} END {print int(s/1024)}' ) MB" >&2
+# Resident memory of the app and of each WebKit process it started (the web process draws the
+# map; the network process serves it), as RSS and as PSS (shared pages split between them).
+mem() {
+  local rss pss
+  rss=$(awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$1/status" 2>/dev/null)
+  pss=$(awk '/^Pss:/ {print int($2 / 1024)}' "/proc/$1/smaps_rollup" 2>/dev/null)
+  echo "$(cat "/proc/$1/comm" 2>/dev/null) ${rss:-?} MB RSS (${pss:-?} MB PSS)"
+}
+echo "resident memory: app: $(mem "$APP")" >&2
+for pid in $(pgrep -P "$APP" || true); do echo "resident memory: child: $(mem "$pid")" >&2; done
 echo "1 passed, 0 failed"

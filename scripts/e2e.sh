@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end tests of browser mode: builds the UI and the `onemap` binary, then for each spec file
-# in ui/tests/specs/ (or only those named: `bash scripts/e2e.sh map cases`) starts `onemap serve`
-# on a free loopback port with the bundled dataset and a fresh SQLite store, runs the spec
+# in ui/tests/specs/ (or only those named: `bash scripts/e2e.sh map cases`) creates a fresh SQLite
+# store with the test users (admin, district, street, leader, planner; one random password in
+# ONEMAP_E2E_PASSWORD) and an intake key (ONEMAP_E2E_API_KEY), starts `onemap serve` on a free
+# loopback port with the bundled dataset on that store, runs the spec
 # (playwright-core driving Debian's /usr/bin/chromium, headless, SwiftShader) and stops the
-# server. Needs: node/npm, chromium, fonts-noto-cjk. The last line is `N passed, N failed`.
+# server. A spec may ask for more server flags with a line `// e2e-serve-args: FLAGS` (e.g. a
+# fast clock for deadlines). Needs: node/npm, chromium, fonts-noto-cjk. The last line is
+# `N passed, N failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/onemap/target}"
@@ -43,10 +47,24 @@ for spec in "${SPECS[@]}"; do
   PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   DB="$(mktemp -d)"
   LOG="$DB/serve.log"
-  step "spec $name: onemap serve on 127.0.0.1:$PORT ($DATA, fresh SQLite store)"
+  # Browser mode needs a login: the users every spec may sign in as (ui/tests/harness.mjs), all
+  # with one random password, and an intake key, made before the server starts.
+  ONEMAP_E2E_PASSWORD="e2e-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+  export ONEMAP_E2E_PASSWORD
+  for u in admin:admin district:district_operator street:street_operator:440311001 leader:leader planner:planner; do
+    IFS=: read -r uname role street <<<"$u"
+    printf '%s\n' "$ONEMAP_E2E_PASSWORD" | "$BIN" users add "$uname" --role "$role" ${street:+--street "$street"} \
+      --password-stdin --database-url "sqlite:$DB/onemap.db" >/dev/null
+  done
+  ONEMAP_E2E_API_KEY="$("$BIN" keys add e2e-intake --channel app --rate 100000 --database-url "sqlite:$DB/onemap.db" 2>/dev/null)"
+  export ONEMAP_E2E_API_KEY
+  # A spec may ask for more server flags in a line of its own: `// e2e-serve-args: --clock-speed 60`.
+  SPEC_ARGS="$(sed -n 's#^// e2e-serve-args: ##p' "$spec" | head -n 1)"
+  step "spec $name: onemap serve on 127.0.0.1:$PORT ($DATA, fresh SQLite store, e2e users) ${SPEC_ARGS}"
   # The first run loads the dataset into the fresh store (the case history takes a while).
+  # shellcheck disable=SC2086 # the flags are words
   "$BIN" serve --listen "127.0.0.1:$PORT" --data "$DATA" --database-url "sqlite:$DB/onemap.db" \
-    ${ONEMAP_E2E_SERVE_ARGS:-} >"$LOG" 2>&1 &
+    ${ONEMAP_E2E_SERVE_ARGS:-} $SPEC_ARGS >"$LOG" 2>&1 &
   SERVER=$!
   up=0
   for _ in $(seq 1 480); do

@@ -22,5 +22,6 @@ fi
 
 say "building onemap (release)"
 cargo build --release --locked -p onemap-cli
-say "no display: starting browser mode; open the address printed below in a browser"
+say "no display: starting browser mode; open the address printed below in a browser and sign in"
+say "(a store with no users prints a one-time setup code below: enter it there to create the administrator)"
 exec "$CARGO_TARGET_DIR/release/onemap" serve --data "$ONEMAP_ROOT/geodata/guangming" "$@"

@@ -6,7 +6,10 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_HTTP").is_none() {
         return;
     }
-    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/dist");
+    // Read at run time, not with env!(): cargo reuses a compiled build script across clones that
+    // share one target dir, and a path baked in at compile time would point at another clone.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let dist = Path::new(&manifest_dir).join("../../ui/dist");
     println!("cargo:rerun-if-changed={}", dist.display());
     println!(
         "cargo:rerun-if-changed={}",

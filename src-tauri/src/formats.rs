@@ -60,16 +60,8 @@ impl Formats {
 }
 
 fn api(e: &onemap::Error) -> ApiError {
-    let code = match e.code() {
-        onemap::ErrorCode::NotFound => "not_found",
-        onemap::ErrorCode::Conflict => "conflict",
-        onemap::ErrorCode::IllegalTransition => "illegal_transition",
-        onemap::ErrorCode::Invalid => "invalid",
-        onemap::ErrorCode::Cancelled => "cancelled",
-        onemap::ErrorCode::Internal => "internal",
-    };
     ApiError {
-        code,
+        code: e.code().as_str(),
         message: e.to_string(),
     }
 }

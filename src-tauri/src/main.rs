@@ -1,36 +1,60 @@
-//! The OneMap desktop command center: a Tauri window over the map API.
+//! The OneMap desktop command center: a Tauri window over the map and app APIs.
 //!
-//! Every command is a one-line adapter over `onemap_server::map` — the same functions the
-//! browser mode's HTTP routes call — and live events are forwarded to the webview as
-//! `live://<name>` events. The dataset is `--data DIR`, else `$ONEMAP_DATA`, else
-//! `geodata/guangming` under the working directory or beside the installed resources.
+//! Every command is a one-line adapter over `onemap_server::map` or `onemap_server::app` — the
+//! same functions the browser mode's HTTP routes call — and live events are forwarded to the
+//! webview as `live://<name>` events. Vector tiles of the large layers are served by the `tiles`
+//! protocol (`tiles://localhost/{layer}/{z}/{x}/{y}.mvt`), the window's counterpart of browser
+//! mode's `/tiles/…` route. The dataset is `--data DIR`, else `$ONEMAP_DATA`, else
+//! `geodata/guangming` under the working directory or beside the installed resources. The store
+//! is the embedded SQLite file (`onemap::store::default_sqlite_path`, or `--database-url`),
+//! loaded with the dataset on first run; on one's own embedded database the desktop acts as
+//! the local administrator, without a login.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod formats;
 mod reports;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use onemap::access::Principal;
+use onemap_server::app::{
+    ActionRequest, App, AppError, CaseForm, FiguresQuery, OrderActionRequest, ProposeForm,
+    QueueFilterForm,
+};
 use onemap_server::live::Live;
 use onemap_server::map::{ApiError, MapData, MapError, Overview, SearchHit};
 use serde_json::Value;
+use tauri::http;
 use tauri::ipc::Response;
 use tauri::{Emitter, Manager, State};
 
-mod formats;
-
-/// What the commands share: the loaded dataset (or why it did not load) and the live channel.
+/// What the commands share: the loaded dataset (or why it did not load), the app over the
+/// embedded store (opened in the background at start), and the live channel.
 struct Desktop {
     map: Result<Arc<MapData>, ApiError>,
+    app: Arc<tokio::sync::OnceCell<Result<App, AppError>>>,
     _live: Live,
     started: Instant,
+    /// Tiles the `tiles` protocol has served (reported with the ready line).
+    tiles_served: Arc<AtomicU64>,
 }
 
 impl Desktop {
     fn map(&self) -> Result<&MapData, ApiError> {
         self.map.as_deref().map_err(Clone::clone)
+    }
+    /// The app, once the store is open (waits for it on the first calls).
+    async fn app(&self) -> Result<(App, Principal), AppError> {
+        loop {
+            if let Some(r) = self.app.get() {
+                return r.clone().map(|a| (a, Principal::local_admin()));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 }
 
@@ -44,10 +68,17 @@ fn overview(s: State<'_, Desktop>) -> Result<Overview, ApiError> {
 }
 
 #[tauri::command]
-async fn layer(s: State<'_, Desktop>, name: String) -> Result<Response, ApiError> {
-    Ok(Response::new(
-        s.map()?.layer(&name).map_err(err)?.as_str().to_owned(),
-    ))
+async fn layer(s: State<'_, Desktop>, name: String) -> Result<Response, AppError> {
+    // The cases layer is the store's: live cases survive a restart.
+    if name == "cases" {
+        let (app, me) = s.app().await?;
+        return Ok(Response::new(app.cases_layer(&me).await?.to_string()));
+    }
+    let map = s.map().map_err(|e| AppError::new(e.code, e.message))?;
+    let text = map
+        .layer(&name)
+        .map_err(|e| AppError::new(e.code(), e.to_string()))?;
+    Ok(Response::new(text.as_str().to_owned()))
 }
 
 #[tauri::command]
@@ -66,8 +97,10 @@ async fn unit(s: State<'_, Desktop>, code: String) -> Result<Value, ApiError> {
 }
 
 #[tauri::command]
-fn case(s: State<'_, Desktop>, id: String) -> Result<Value, ApiError> {
-    s.map()?.case(&id).map_err(err)
+async fn case(s: State<'_, Desktop>, id: String) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    let d = app.case_detail(&me, &id).await?;
+    serde_json::to_value(d).map_err(|e| AppError::new("internal", e.to_string()))
 }
 
 #[tauri::command]
@@ -79,12 +112,160 @@ fn search(
     s.map()?.search(&q, limit.unwrap_or(10)).map_err(err)
 }
 
-/// The UI reports the first complete map (MapLibre `idle` with every default layer drawn).
-/// Logged, and written to `$ONEMAP_READY_FILE` when set, for the desktop test.
+// The app API: one-line adapters, as the local administrator.
+
 #[tauri::command]
-fn map_ready(s: State<'_, Desktop>, ms: f64) -> Result<(), ApiError> {
+async fn me(s: State<'_, Desktop>) -> Result<onemap_server::app::Me, AppError> {
+    let (app, me) = s.app().await?;
+    Ok(app.me(&me))
+}
+
+#[tauri::command]
+async fn queue(s: State<'_, Desktop>, filter: QueueFilterForm) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(app.queue(&me, &filter).await?)
+}
+
+#[tauri::command]
+async fn case_action(
+    s: State<'_, Desktop>,
+    id: String,
+    request: ActionRequest,
+) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(app.act(&me, &id, request).await?)
+}
+
+#[tauri::command]
+async fn order_action(
+    s: State<'_, Desktop>,
+    id: String,
+    request: OrderActionRequest,
+) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(app.order_act(&me, &id, request).await?)
+}
+
+#[tauri::command]
+async fn decide_duplicate(
+    s: State<'_, Desktop>,
+    id: String,
+    version: i64,
+    other: String,
+    decision: String,
+) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(
+        app.decide_duplicate(&me, &id, version, &other, &decision)
+            .await?,
+    )
+}
+
+#[tauri::command]
+async fn propose_case(s: State<'_, Desktop>, form: ProposeForm) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(app.propose(&me, &form).await?)
+}
+
+#[tauri::command]
+async fn file_case(s: State<'_, Desktop>, form: CaseForm) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(app.file_case(&me, form).await?)
+}
+
+#[tauri::command]
+async fn orders_board(s: State<'_, Desktop>) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(app.orders_board(&me).await?)
+}
+
+#[tauri::command]
+async fn alarms(s: State<'_, Desktop>) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(app.alarms(&me).await?)
+}
+
+#[tauri::command]
+async fn ack_alarm(
+    s: State<'_, Desktop>,
+    id: String,
+    kind: String,
+    order: Option<String>,
+) -> Result<(), AppError> {
+    let (app, me) = s.app().await?;
+    app.acknowledge_alarm(&me, &id, &kind, order.as_deref())
+        .await
+}
+
+#[tauri::command]
+async fn matters(s: State<'_, Desktop>) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(app.matters(&me).await?)
+}
+
+#[tauri::command]
+async fn departments(s: State<'_, Desktop>) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(app.departments(&me).await?)
+}
+
+#[tauri::command]
+async fn figures(s: State<'_, Desktop>, query: FiguresQuery) -> Result<Value, AppError> {
+    let (app, me) = s.app().await?;
+    json(app.figures(&me, &query).await?)
+}
+
+fn json<T: serde::Serialize>(v: T) -> Result<Value, AppError> {
+    serde_json::to_value(v).map_err(|e| AppError::new("internal", e.to_string()))
+}
+
+/// Opens the embedded store (loading the dataset on first run) and the app over it, and
+/// forwards the store's live changes to the webview's channel.
+async fn open_app(
+    map: Result<Arc<MapData>, ApiError>,
+    dir: PathBuf,
+    live: Live,
+) -> Result<App, AppError> {
+    let map = map.map_err(|e| AppError::new(e.code, e.message))?;
+    let target = onemap::Target::resolve(database_url_from_args().as_deref());
+    let store = onemap::Store::open(target.clone()).await.map_err(|e| {
+        eprintln!("onemap-desktop: opening {}: {e}", target.describe());
+        AppError::from(e)
+    })?;
+    let loaded = store.ensure_dataset(&dir).await?;
+    eprintln!(
+        "onemap-desktop: store {} ({} layers loaded now)",
+        target.describe(),
+        loaded.len()
+    );
+    let app = App::open(store.clone(), map).await?;
+    tauri::async_runtime::spawn(onemap_server::app::live::forward(app.clone(), live));
+    store.spawn_scheduler(std::time::Duration::from_secs(15));
+    Ok(app)
+}
+
+fn database_url_from_args() -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--database-url" {
+            return args.next();
+        }
+    }
+    None
+}
+
+/// The UI reports the first complete map (MapLibre `idle` with every default layer drawn) and
+/// how many building features it drew from the tiles. Logged, and written to
+/// `$ONEMAP_READY_FILE` when set, for the desktop test.
+#[tauri::command]
+fn map_ready(s: State<'_, Desktop>, ms: f64, buildings: Option<u64>) -> Result<(), ApiError> {
     let since_launch = s.started.elapsed().as_millis();
-    let line = format!("map ready: {ms:.0} ms after page start, {since_launch} ms after launch");
+    let tiles = s.tiles_served.load(Ordering::Relaxed);
+    let drawn = buildings.unwrap_or(0);
+    let line = format!(
+        "map ready: {ms:.0} ms after page start, {since_launch} ms after launch; \
+         {tiles} tiles served, {drawn} building features drawn"
+    );
     eprintln!("onemap-desktop: {line}");
     if let Some(path) = std::env::var_os("ONEMAP_READY_FILE") {
         std::fs::write(&path, format!("{line}\n")).map_err(|e| ApiError {
@@ -93,6 +274,290 @@ fn map_ready(s: State<'_, Desktop>, ms: f64) -> Result<(), ApiError> {
         })?;
     }
     Ok(())
+}
+
+// ---- Planning (issue 7): one-line adapters over onemap_server::planning -------------------
+
+use onemap_server::planning::{Planning, PlanningError, SuggestParams, parse_level, parse_service};
+
+fn perr(e: PlanningError) -> ApiError {
+    e.body()
+}
+
+fn export_bytes(e: onemap_server::planning::Export) -> Response {
+    Response::new(e.bytes)
+}
+
+#[tauri::command]
+async fn planning_coverage(
+    p: State<'_, Arc<Planning>>,
+    level: Option<String>,
+    service: Option<String>,
+    scenario: Option<String>,
+) -> Result<Value, ApiError> {
+    let service = match service.as_deref() {
+        None | Some("all") => None,
+        s => Some(parse_service(s).map_err(perr)?),
+    };
+    serde_json::to_value(
+        p.coverage(
+            parse_level(level.as_deref()).map_err(perr)?,
+            service,
+            scenario.as_deref(),
+        )
+        .await
+        .map_err(perr)?,
+    )
+    .map_err(|e| ApiError {
+        code: "internal",
+        message: e.to_string(),
+    })
+}
+
+#[tauri::command]
+async fn planning_gaps(
+    p: State<'_, Arc<Planning>>,
+    service: Option<String>,
+    scenario: Option<String>,
+) -> Result<Response, ApiError> {
+    Ok(Response::new(
+        p.gaps(
+            parse_service(service.as_deref()).map_err(perr)?,
+            scenario.as_deref(),
+        )
+        .await
+        .map_err(perr)?
+        .as_str()
+        .to_owned(),
+    ))
+}
+
+#[tauri::command]
+async fn planning_stations(
+    p: State<'_, Arc<Planning>>,
+    scenario: Option<String>,
+    circles: Option<bool>,
+) -> Result<Response, ApiError> {
+    Ok(Response::new(
+        p.stations(scenario.as_deref(), circles.unwrap_or(false))
+            .await
+            .map_err(perr)?,
+    ))
+}
+
+#[tauri::command]
+async fn planning_scenarios(
+    p: State<'_, Arc<Planning>>,
+) -> Result<Vec<onemap_server::planning::ScenarioItem>, ApiError> {
+    p.list().await.map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_create(
+    p: State<'_, Arc<Planning>>,
+    name: String,
+    note: Option<String>,
+    from: Option<String>,
+) -> Result<onemap_server::planning::ScenarioView, ApiError> {
+    p.create(
+        &name,
+        note.as_deref().unwrap_or(""),
+        from.as_deref(),
+        "desktop",
+    )
+    .await
+    .map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_scenario(
+    p: State<'_, Arc<Planning>>,
+    id: String,
+) -> Result<onemap_server::planning::ScenarioView, ApiError> {
+    p.get(&id).await.map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_edit(
+    p: State<'_, Arc<Planning>>,
+    id: String,
+    edits: Vec<onemap_geo::scenario::Edit>,
+) -> Result<onemap_server::planning::EditResult, ApiError> {
+    p.edit(&id, &edits).await.map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_undo(
+    p: State<'_, Arc<Planning>>,
+    id: String,
+) -> Result<onemap_server::planning::EditResult, ApiError> {
+    p.undo(&id).await.map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_save(
+    p: State<'_, Arc<Planning>>,
+    id: String,
+    name: Option<String>,
+    note: Option<String>,
+) -> Result<onemap_server::planning::ScenarioView, ApiError> {
+    p.save(&id, name.as_deref(), note.as_deref(), "desktop")
+        .await
+        .map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_delete(p: State<'_, Arc<Planning>>, id: String) -> Result<(), ApiError> {
+    p.delete(&id).await.map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_compare(
+    p: State<'_, Arc<Planning>>,
+    ids: Vec<String>,
+    level: Option<String>,
+    service: Option<String>,
+) -> Result<onemap_server::planning::Comparison, ApiError> {
+    p.compare(
+        &ids,
+        parse_level(level.as_deref()).map_err(perr)?,
+        parse_service(service.as_deref()).map_err(perr)?,
+    )
+    .await
+    .map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_apply(p: State<'_, Arc<Planning>>, id: String) -> Result<Value, ApiError> {
+    p.apply(&id, "desktop").await.map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_suggest(
+    p: State<'_, Arc<Planning>>,
+    params: SuggestParams,
+) -> Result<onemap_geo::suggest::Suggestion, ApiError> {
+    p.suggest(&params).await.map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_policy(
+    p: State<'_, Arc<Planning>>,
+    service: Option<String>,
+    scenario: Option<String>,
+) -> Result<onemap_geo::policy::PolicyReport, ApiError> {
+    let service = match service.as_deref() {
+        None | Some("all") => None,
+        s => parse_service(s).map_err(perr)?,
+    };
+    p.policy(service, scenario.as_deref()).await.map_err(perr)
+}
+
+#[tauri::command]
+async fn planning_walking(
+    p: State<'_, Arc<Planning>>,
+    service: Option<String>,
+    level: Option<String>,
+    scenario: Option<String>,
+) -> Result<onemap_server::planning::WalkingView, ApiError> {
+    p.walking(
+        parse_service(service.as_deref()).map_err(perr)?,
+        parse_level(level.as_deref()).map_err(perr)?,
+        scenario.as_deref(),
+    )
+    .await
+    .map_err(perr)
+}
+
+/// Exports as bytes: `file` is `coverage.csv`, `gaps.geojson`, `report.html` or `report.pdf`.
+#[tauri::command]
+async fn planning_export(
+    p: State<'_, Arc<Planning>>,
+    file: String,
+    level: Option<String>,
+    service: Option<String>,
+    scenario: Option<String>,
+    lang: Option<String>,
+) -> Result<Response, ApiError> {
+    let lang: onemap_report::Lang =
+        lang.as_deref()
+            .unwrap_or("zh-CN")
+            .parse()
+            .map_err(|m: String| ApiError {
+                code: "invalid",
+                message: m,
+            })?;
+    let sc = scenario.as_deref();
+    let e = match file.as_str() {
+        "coverage.csv" => {
+            p.export_csv(parse_level(level.as_deref()).map_err(perr)?, sc, lang)
+                .await
+        }
+        "gaps.geojson" => {
+            p.export_gaps(parse_service(service.as_deref()).map_err(perr)?, sc)
+                .await
+        }
+        "report.html" => {
+            p.export_report(
+                onemap_report::Format::Html,
+                lang,
+                sc,
+                &onemap_report::today(),
+            )
+            .await
+        }
+        "report.pdf" => {
+            p.export_report(
+                onemap_report::Format::Pdf,
+                lang,
+                sc,
+                &onemap_report::today(),
+            )
+            .await
+        }
+        other => {
+            return Err(ApiError {
+                code: "not_found",
+                message: format!("no export {other:?}"),
+            });
+        }
+    };
+    Ok(export_bytes(e.map_err(perr)?))
+}
+
+/// One answer of the `tiles` protocol: the tile's bytes, or `{code, message}` with a 4xx/5xx.
+fn tile_response(map: Result<Arc<MapData>, ApiError>, path: &str) -> http::Response<Vec<u8>> {
+    let answer = map.and_then(|m| m.tile_at(path).map_err(|e| e.body()));
+    let (status, kind, body) = match answer {
+        Ok(bytes) => (
+            http::StatusCode::OK,
+            "application/vnd.mapbox-vector-tile",
+            bytes.as_slice().to_vec(),
+        ),
+        Err(e) => {
+            let status = match e.code {
+                "not_found" => http::StatusCode::NOT_FOUND,
+                "invalid" => http::StatusCode::BAD_REQUEST,
+                _ => http::StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let body = serde_json::to_vec(&e).unwrap_or_default();
+            (status, "application/json", body)
+        }
+    };
+    http::Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, kind)
+        // MapLibre's worker fetches from the page's origin (tauri://localhost).
+        .header(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+        .body(body)
+        .unwrap_or_else(|_| http::Response::new(Vec::new()))
+}
+
+/// The view to open at (`lon,lat,zoom`, or a street, community or sub-grid code), from
+/// `$ONEMAP_START_VIEW`; none for the whole dataset.
+#[tauri::command]
+fn start_view() -> Option<String> {
+    std::env::var("ONEMAP_START_VIEW").ok()
 }
 
 fn data_dir_from_args() -> Option<PathBuf> {
@@ -107,7 +572,28 @@ fn data_dir_from_args() -> Option<PathBuf> {
 
 fn main() {
     let started = Instant::now();
+    let tiles_served = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&tiles_served);
     tauri::Builder::default()
+        .register_asynchronous_uri_scheme_protocol("tiles", move |ctx, request, responder| {
+            let map = ctx.app_handle().try_state::<Desktop>().map_or_else(
+                || {
+                    Err(ApiError {
+                        code: "internal",
+                        message: "the app is still starting".into(),
+                    })
+                },
+                |d| d.map.clone(),
+            );
+            let path = request.uri().path().to_string();
+            let counter = Arc::clone(&counter);
+            // Cutting a low-zoom tile walks many points: off the webview's thread.
+            tauri::async_runtime::spawn_blocking(move || {
+                let response = tile_response(map, &path);
+                counter.fetch_add(1, Ordering::Relaxed);
+                responder.respond(response);
+            });
+        })
         .setup(move |app| {
             let dir = data_dir_from_args().unwrap_or_else(|| {
                 let local = PathBuf::from("geodata/guangming");
@@ -146,10 +632,29 @@ fn main() {
                     }
                 }
             });
+            let cell: Arc<tokio::sync::OnceCell<Result<App, AppError>>> = Arc::default();
+            let (c, m, d, l) = (cell.clone(), map.clone(), dir.clone(), live.clone());
+            tauri::async_runtime::spawn(async move {
+                let _ = c.get_or_init(|| open_app(m, d, l)).await;
+            });
+            // Planning over the loaded dataset (scenarios in memory until the desktop opens
+            // the store).
+            if let Ok(m) = &map {
+                let roads = std::fs::read_to_string(m.dir().join("roads.geojson")).ok();
+                let planning = tauri::async_runtime::block_on(Planning::new(
+                    m.shared_atlas(),
+                    roads,
+                    None,
+                    m.is_synthetic(),
+                ));
+                app.manage(Arc::new(planning));
+            }
             app.manage(Desktop {
                 map,
+                app: cell,
                 _live: live,
                 started,
+                tiles_served,
             });
             Ok(())
         })
@@ -162,6 +667,38 @@ fn main() {
             case,
             search,
             map_ready,
+            // Planning (the planning_* commands above).
+            planning_coverage,
+            planning_gaps,
+            planning_stations,
+            planning_scenarios,
+            planning_create,
+            planning_scenario,
+            planning_edit,
+            planning_undo,
+            planning_save,
+            planning_delete,
+            planning_compare,
+            planning_apply,
+            planning_suggest,
+            planning_policy,
+            planning_walking,
+            planning_export,
+            start_view,
+            me,
+            queue,
+            case_action,
+            order_action,
+            decide_duplicate,
+            propose_case,
+            file_case,
+            orders_board,
+            alarms,
+            ack_alarm,
+            matters,
+            departments,
+            figures,
+            // Dashboard, risk and briefing reports (src/reports.rs).
             reports::report_dashboard,
             reports::report_chart,
             reports::report_risk,

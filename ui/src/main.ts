@@ -2,23 +2,30 @@
 // map (all default layers drawn, MapLibre idle) to the page and to the backend.
 import './style.css';
 import type { FeatureCollection } from 'geojson';
-import { BackendError, createBackend, type LayerName, type Overview, type PathItem, type SearchHit } from './backend';
+import { BackendError, createBackend, type Me, type Overview, type PathItem, type SearchHit } from './backend';
 import { lang, onLangChange, setLang, t, tk } from './i18n';
-import { MapView, TOGGLES, type MapPick, type ThemeName, type Toggle } from './map';
+import { MapView, TOGGLES, type MapLayerName, type MapPick, type ThemeName, type Toggle } from './map';
 import { breadcrumb, header, layerPanel, legend, searchBox } from './ui/chrome';
 import { h } from './ui/dom';
+import { loginScreen, userChip } from './ui/login';
 import { mountReports } from './reports/view';
 import { buildingPopup, casePopup, errorPopup, gapPopup, stationPopup, unitPopup } from './ui/popup';
 import { dataTools } from './ui/tools';
+import { Workflows } from './views';
+import { rememberLayer } from './views/prefs';
 
 declare global {
   interface Window {
-    __onemap?: { view: MapView; readyMs: number | null; liveReceived: number; backend: string; toggles: typeof TOGGLES };
+    __onemap?: {
+      view: MapView; readyMs: number | null; liveReceived: number; backend: string; toggles: typeof TOGGLES; me: Me | null;
+      workflows?: Workflows;
+    };
   }
 }
 
-const DEFAULT_LAYERS: LayerName[] = [
-  'context', 'districts', 'streets', 'communities', 'subgrids', 'labels', 'roads', 'stations', 'buildings', 'cases',
+// Buildings, cameras and roads are not among them: MapLibre fetches their vector tiles itself.
+const DEFAULT_LAYERS: MapLayerName[] = [
+  'context', 'districts', 'streets', 'communities', 'subgrids', 'labels', 'stations', 'cases',
 ];
 
 const backend = createBackend();
@@ -30,7 +37,9 @@ let path: PathItem[] = [];
 let overview: Overview | null = null;
 let openCases = 0;
 let live = false;
-const loadedLazily = new Set<LayerName>();
+let me: Me | null = null;
+let workflows: Workflows | null = null;
+const loadedLazily = new Set<MapLayerName>();
 
 const mapEl = h('div', { id: 'map', 'data-testid': 'map' });
 const chrome = {
@@ -49,8 +58,19 @@ function message(e: unknown): string {
 
 let view: MapView;
 
-function render(): void {
+/** The header, with who is signed in (and sign-out in browser mode). */
+function renderHeader(): void {
   chrome.header.replaceChildren(header(overview, openCases, theme, live, switchTheme, switchLang));
+  if (me) chrome.header.querySelector('.tools')?.prepend(userChip(me, backend.kind === 'http' ? logout : null));
+  workflows?.decorateHeader(chrome.header);
+}
+
+function logout(): void {
+  void backend.logout().finally(() => location.reload());
+}
+
+function render(): void {
+  renderHeader();
   chrome.panel.replaceChildren(layerPanel(theme, (x) => view.isVisible(x), toggle, gapService, (s) => {
     gapService = s;
     view.setGapService(s);
@@ -74,7 +94,7 @@ function switchLang(): void {
   try { localStorage.setItem('onemap.lang', lang()); } catch { /* private mode */ }
 }
 
-async function loadLayer(name: LayerName): Promise<FeatureCollection> {
+async function loadLayer(name: MapLayerName): Promise<FeatureCollection> {
   const fc = await backend.layer(name);
   view.setData(name, fc);
   return fc;
@@ -82,8 +102,9 @@ async function loadLayer(name: LayerName): Promise<FeatureCollection> {
 
 function toggle(x: Toggle, on: boolean): void {
   view.setVisible(x, on);
-  const lazy: Partial<Record<Toggle, LayerName>> = {
-    gaps: 'gaps', cameras: 'cameras', 'circle.appeal': 'circles', 'circle.legal': 'circles', 'circle.psych': 'circles',
+  rememberLayer(x, on);
+  const lazy: Partial<Record<Toggle, MapLayerName>> = {
+    gaps: 'gaps', 'circle.appeal': 'circles', 'circle.legal': 'circles', 'circle.psych': 'circles',
   };
   const name = lazy[x];
   if (on && name && !loadedLazily.has(name)) {
@@ -92,20 +113,53 @@ function toggle(x: Toggle, on: boolean): void {
   }
 }
 
-async function goTo(kind: string, code: string): Promise<void> {
+/** The breadcrumb's root: the city when the dataset holds several districts. */
+function cityCrumb(): PathItem[] {
+  if (!overview || (overview.counts.districts ?? 1) <= 1) return [];
+  return [{ kind: 'city', code: '', name: t('crumb.city'), bbox: overview.bbox }];
+}
+
+async function goTo(kind: string, code: string, animate = true): Promise<void> {
+  if (kind === 'city' && overview) {
+    path = cityCrumb();
+    render();
+    view.highlight('');
+    view.fitBbox(overview.bbox, 16.5, animate);
+    return;
+  }
   const d = await backend.unit(code);
-  path = d.path;
+  path = [...cityCrumb(), ...d.path];
   render();
   view.highlight(kind === 'subgrid' ? code : '');
-  view.fitBbox(d.bbox);
+  view.fitBbox(d.bbox, 16.5, animate);
   return undefined;
+}
+
+/** Opens the view asked for at start: `lon,lat,zoom`, or the code of a street, community or
+ * sub-grid (the breadcrumb follows). Unknown codes are reported and the district stays. */
+async function openStartView(asked: string | null): Promise<void> {
+  const want = asked?.trim();
+  if (!want) return;
+  const at = want.split(',').map(Number);
+  if (at.length === 3 && at.every(Number.isFinite)) {
+    view.map.jumpTo({ center: [at[0] ?? 0, at[1] ?? 0], zoom: at[2] ?? 0 });
+  } else {
+    try {
+      const d = await backend.unit(want);
+      await goTo(d.kind, want, false);
+    } catch (e) {
+      console.error(`start view ${want}: ${message(e)}`);
+      return;
+    }
+  }
+  await view.idle();
 }
 
 /** Points the breadcrumb at the sub-grid a picked feature lies in (without moving the map). */
 async function followTo(subgrid: string | undefined): Promise<void> {
   if (!subgrid) return;
   try {
-    path = (await backend.unit(subgrid)).path;
+    path = [...cityCrumb(), ...(await backend.unit(subgrid)).path];
     chrome.crumbs.replaceChildren(breadcrumb(path, (p) => { void goTo(p.kind, p.code); }));
     view.highlight(subgrid);
   } catch (e) {
@@ -129,6 +183,8 @@ async function popupFor(pick: MapPick): Promise<void> {
         break;
       }
       case 'case': {
+        // With the workspaces mounted a case opens in the detail panel, not a popup.
+        if (workflows) { view.closePopup(); workflows.openCase(pick.id); break; }
         const d = await backend.caseDetail(pick.id);
         view.showPopup(pick.lngLat, casePopup(d));
         void followTo(d.location?.subgrid.code);
@@ -139,7 +195,7 @@ async function popupFor(pick: MapPick): Promise<void> {
       case 'gap': view.showPopup(pick.lngLat, gapPopup(pick.props)); break;
       case 'subgrid': {
         const d = await backend.unit(pick.id);
-        path = d.path;
+        path = [...cityCrumb(), ...d.path];
         render();
         view.highlight(pick.id);
         view.showPopup(pick.lngLat, unitPopup(d));
@@ -174,44 +230,85 @@ async function pickHit(hit: SearchHit): Promise<void> {
 async function start(): Promise<void> {
   app.dataset.state = 'loading';
   overview = await backend.overview();
-  view = new MapView(mapEl, theme, overview.bbox, (p) => { void popupFor(p); });
-  window.__onemap = { view, readyMs: null, liveReceived: 0, backend: backend.kind, toggles: TOGGLES };
+  const tiles = { url: (l: 'buildings' | 'cameras' | 'roads') => backend.tileUrl(l), bbox: overview.bbox };
+  view = new MapView(mapEl, theme, tiles, (p) => { void popupFor(p); });
+  window.__onemap = { view, readyMs: null, liveReceived: 0, backend: backend.kind, toggles: TOGGLES, me };
   render();
   onLangChange(render);
   // Fetch while MapLibre starts its worker and WebGL; hand the data over once the style exists.
   const fetched = DEFAULT_LAYERS.map((n) => backend.layer(n).then((fc) => [n, fc] as const));
   await view.ready();
   const layers = await Promise.all(fetched);
+  const byName = new Map<MapLayerName, FeatureCollection>(layers);
   for (const [n, fc] of layers) {
     view.setData(n, fc);
     if (n === 'cases') openCases = fc.features.filter((f) => f.properties?.outcome === 'open').length;
     if (n === 'districts') {
       const f = fc.features[0];
       const p = f?.properties ?? {};
-      path = [{ kind: 'district', code: String(p.code), name: String(p.name), bbox: overview.bbox }];
+      path = cityCrumb();
+      if (path.length === 0) path = [{ kind: 'district', code: String(p.code), name: String(p.name), bbox: overview.bbox }];
     }
   }
   render();
   mountReports(app, view, backend);
   await view.idle();
+  // A view asked for at start (a street for the big screen, a place to check).
+  await openStartView(await backend.startView().catch(() => null));
   const ms = Math.round(performance.now());
   window.__onemap.readyMs = ms;
   app.dataset.state = 'ready';
   document.body.dataset.mapReady = 'true';
   console.info(`onemap: first complete map in ${ms} ms (${backend.kind})`);
-  void backend.mapReady(ms).catch((e: unknown) => console.error(e));
+  void backend.mapReady(ms, view.drawnBuildings()).catch((e: unknown) => console.error(e));
+  if (me) void mountWorkflows(byName);
   backend.onLive((ev) => {
     if (ev.type === 'case') {
       view.addLiveCase(ev.feature);
       if (window.__onemap) window.__onemap.liveReceived += 1;
-      if (ev.feature.properties.outcome !== 'resolved') openCases += 1;
+      // Every change of a case arrives here; only filing and closing move the open count.
+      if (ev.event === 'reported' || ev.event === 'reopened') openCases += 1;
+      else if (ev.event === 'approved') openCases = Math.max(0, openCases - 1);
       live = true;
-      chrome.header.replaceChildren(header(overview, openCases, theme, live, switchTheme, switchLang));
+      renderHeader();
     }
   });
 }
 
-start().catch((e: unknown) => {
+/** The operator's and planner's workspaces (a server with a store and someone signed in). */
+async function mountWorkflows(byName: Map<MapLayerName, FeatureCollection>): Promise<void> {
+  const empty: FeatureCollection = { type: 'FeatureCollection', features: [] };
+  const layer = (n: MapLayerName) => byName.get(n) ?? empty;
+  try {
+    workflows = await Workflows.mount({
+      app, view, backend, me,
+      layers: { streets: layer('streets'), communities: layer('communities'), subgrids: layer('subgrids'), stations: layer('stations') },
+      setLayer: toggle, isLayerOn: (x) => view.isVisible(x), switchTheme, switchLang,
+      goToHit: (hit) => { void pickHit(hit); }, rerender: render,
+    });
+    if (window.__onemap) window.__onemap.workflows = workflows;
+    render();
+  } catch (e) {
+    console.error(e);
+  }
+}
+
+/** Browser mode asks who is there first: a login screen until someone signs in. */
+async function signIn(): Promise<void> {
+  try {
+    me = await backend.me();
+  } catch (e) {
+    if (e instanceof BackendError && e.code === 'unauthorized') {
+      app.dataset.state = 'login';
+      me = await loginScreen(app, backend, switchLang);
+    } else if (!(e instanceof BackendError && e.code === 'unavailable')) {
+      throw e;
+    }
+    // `unavailable`: a server without a store (--no-store) serves the map to anyone.
+  }
+}
+
+signIn().then(start).catch((e: unknown) => {
   app.dataset.state = 'error';
   app.append(h('div', { class: 'fatal', 'data-testid': 'fatal' }, `${t('app.error')}: ${message(e)}`));
   console.error(e);

@@ -13,10 +13,16 @@ export async function launch() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 }
 
-/** A page that records every request; `foreign()` lists those to another origin. */
-export async function openPage(browser, base, { width = 1600, height = 1000, lang } = {}) {
+/** A page that records every request; `foreign()` lists those to another origin. Signed in
+ *  as `user` (a user scripts/e2e.sh created; default admin) through the session cookie, or
+ *  not signed in at all with `user: null` (the login screen). */
+export async function openPage(browser, base, { width = 1600, height = 1000, lang, user = 'admin' } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN' });
   if (lang) await context.addInitScript((l) => localStorage.setItem('onemap.lang', l), lang);
+  if (user) {
+    const { login } = await import('./harness.mjs');
+    await context.addCookies([{ name: 'onemap_session', value: await login(user), url: base }]);
+  }
   const page = await context.newPage();
   const origin = new URL(base).origin;
   const requests = [];

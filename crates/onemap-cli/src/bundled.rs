@@ -14,3 +14,6 @@ pub const SOURCES: Sources<'static> = Sources {
     buildings: include_str!("../../../geodata/guangming/buildings.geojson"),
     cameras: include_str!("../../../geodata/guangming/cameras.geojson"),
 };
+
+/// The bundled road network (synthetic), for walking distance.
+pub const ROADS: &str = include_str!("../../../geodata/guangming/roads.geojson");

@@ -5,12 +5,16 @@
 
 use clap::{Parser, Subcommand};
 
+mod access_cmd;
 mod bench;
 mod bundled;
 mod geodata;
+mod http_client;
+mod planning;
 mod query;
 mod report;
 mod serve;
+mod simulate;
 mod store_cmd;
 
 #[derive(Parser)]
@@ -38,6 +42,16 @@ enum Command {
     Gaps(query::GapsArgs),
     /// Buildings inside a polygon or a radius, with counts by safety rating.
     Within(query::WithinArgs),
+    /// Suggested sites for new stations of a service: lazy greedy, with how far from optimal it can be.
+    Suggest(planning::SuggestArgs),
+    /// The rule "every sub-grid has each service within 500 m of its residents": failures and fixes.
+    Policy(planning::PolicyArgs),
+    /// Coverage by walking distance along the roads, against the straight-line circle.
+    Walking(planning::WalkingArgs),
+    /// What a scenario (a plan file, or edits) changes: per service and per unit.
+    Whatif(planning::WhatifArgs),
+    /// Saved planning scenarios in the store: list, show, save, apply, delete.
+    Scenario(planning::ScenarioCmd),
     /// Generate, summarize and render OneMap datasets.
     Geodata(geodata::GeodataArgs),
     /// Serve the UI, the map API and the live stream over HTTP (browser mode).
@@ -49,7 +63,16 @@ enum Command {
     Export(store_cmd::ExportArgs),
     /// The store: init (migrate, load the dataset on first run), status, figures.
     Db(store_cmd::DbCmd),
-    /// Reports from the store: KPIs, charts (SVG/PNG), the risk ranking, briefing slides.
+    /// Accounts: add, list, passwd, role, disable, enable.
+    Users(access_cmd::UsersCmd),
+    /// API keys of intake systems (hotline, city app, QR codes, camera AI): add, list, revoke.
+    Keys(access_cmd::KeysCmd),
+    /// Read the audit log (changes, views of personal data, refused attempts).
+    Audit(access_cmd::AuditArgs),
+    /// Send realistic appeals (Open311) and camera alerts to a server; or load-test it.
+    Simulate(simulate::SimulateArgs),
+    /// Reports: KPIs, charts (SVG/PNG), the risk ranking, briefing slides from the store; the
+    /// planning report (PDF/HTML) and coverage table (CSV) from the dataset.
     Report(report::ReportCmd),
 }
 
@@ -68,11 +91,20 @@ fn main() -> anyhow::Result<()> {
         Command::Coverage(args) => query::coverage(&args),
         Command::Gaps(args) => query::gaps(&args),
         Command::Within(args) => query::within(&args),
+        Command::Suggest(args) => planning::suggest(&args),
+        Command::Policy(args) => planning::policy(&args),
+        Command::Walking(args) => planning::walking(&args),
+        Command::Whatif(args) => planning::whatif(&args),
+        Command::Scenario(args) => planning::scenario(&args),
         Command::Geodata(args) => geodata::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Import(args) => store_cmd::import(&args),
         Command::Export(args) => store_cmd::export(&args),
         Command::Db(args) => store_cmd::db(&args),
+        Command::Users(args) => access_cmd::users(&args),
+        Command::Keys(args) => access_cmd::keys(&args),
+        Command::Audit(args) => access_cmd::audit(&args),
+        Command::Simulate(args) => simulate::run(&args),
         Command::Report(args) => report::run(&args),
     }
 }

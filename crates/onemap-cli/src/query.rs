@@ -236,18 +236,6 @@ pub fn coverage(a: &CoverageArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn round7(v: f64) -> f64 {
-    (v * 1e7).round() / 1e7
-}
-
-fn ring_json(ls: &LineString<f64>) -> Value {
-    Value::Array(
-        ls.0.iter()
-            .map(|c| json!([round7(c.x), round7(c.y)]))
-            .collect(),
-    )
-}
-
 /// Runs `onemap gaps`.
 pub fn gaps(a: &GapsArgs) -> anyhow::Result<()> {
     if a.radius.is_nan() || a.radius < 0.0 {
@@ -257,30 +245,8 @@ pub fn gaps(a: &GapsArgs) -> anyhow::Result<()> {
     let g = atlas.gaps(a.service, a.radius);
     let service = a.service.map_or("any", Service::as_str);
     if let Some(path) = &a.out {
-        let mut features: Vec<Value> = Vec::new();
-        for (i, p) in g.polygons.iter().enumerate() {
-            let mut rings = vec![ring_json(p.geometry.exterior())];
-            rings.extend(p.geometry.interiors().iter().map(ring_json));
-            features.push(json!({"type": "Feature", "id": format!("GAP-{:04}", i + 1),
-                "properties": {"id": format!("GAP-{:04}", i + 1), "kind": "gap", "service": service,
-                    "radius_m": a.radius, "area_km2": p.area_km2, "buildings": p.buildings,
-                    "residents": p.residents},
-                "geometry": {"type": "Polygon", "coordinates": rings}}));
-        }
-        for &b in &g.uncovered_buildings {
-            let bl = &atlas.buildings()[b];
-            features.push(json!({"type": "Feature", "id": bl.id,
-                "properties": {"id": bl.id, "kind": "uncovered_building", "rating": bl.rating,
-                    "residents": bl.residents, "address": bl.address},
-                "geometry": {"type": "Point", "coordinates": [bl.lon, bl.lat]}}));
-        }
-        let mut text = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
-        for (i, f) in features.iter().enumerate() {
-            text.push_str(&serde_json::to_string(f)?);
-            text.push_str(if i + 1 < features.len() { ",\n" } else { "\n" });
-        }
-        text.push_str("]}\n");
-        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, onemap_report::export::gaps_geojson(&atlas, &g))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     let residents: u64 = g.polygons.iter().map(|p| p.residents).sum();
     let summary = json!({

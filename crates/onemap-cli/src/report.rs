@@ -75,6 +75,9 @@ pub enum ReportCommand {
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
     },
+    /// The planning report (PDF or HTML, with the map and the tables) or the per-unit coverage
+    /// table (CSV), from the dataset and a scenario; `--lang` and `--day` as above.
+    Planning(crate::planning::ReportArgs),
 }
 
 /// Image formats.
@@ -90,6 +93,10 @@ pub enum ImageFormat {
 pub fn run(args: &ReportCmd) -> anyhow::Result<()> {
     let lang = Lang::parse(Some(&args.lang))?;
     let theme = Theme::parse(Some(&args.theme))?;
+    if let ReportCommand::Planning(a) = &args.command {
+        // From the dataset, not the store.
+        return crate::planning::report(a, &args.lang, args.day.as_deref());
+    }
     runtime()?.block_on(async {
         let store = open(&args.db).await?;
         let as_of = AsOf::resolve(&store, args.day.as_deref()).await?;
@@ -155,6 +162,8 @@ pub fn run(args: &ReportCmd) -> anyhow::Result<()> {
                     println!("{}", path.display());
                 }
             }
+            // Answered above, before the store is opened.
+            ReportCommand::Planning(_) => {}
         }
         anyhow::Ok(())
     })

@@ -1,11 +1,13 @@
-//! `onemap serve`: browser mode — the UI, the map API and the live stream over HTTP.
+//! `onemap serve`: browser mode — the UI, the map and app APIs, Open311 and the live stream over
+//! HTTP.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use onemap_server::app::App;
 use onemap_server::http::AppState;
 use onemap_server::live::Live;
 use onemap_server::map::MapData;
@@ -23,9 +25,20 @@ pub struct ServeArgs {
     /// `$ONEMAP_DATABASE_URL`, else the user's SQLite file. Loaded from `--data` on first run.
     #[arg(long)]
     pub database_url: Option<String>,
-    /// Serve the map without a store: no case intake, and the live stream only keeps alive.
+    /// Serve the map without a store: no cases, no users, no intake.
     #[arg(long)]
     pub no_store: bool,
+    /// Run the store's clock N times faster than the wall clock (demos and UI tests of
+    /// deadlines: 60 makes a 10-minute SMS promise fall due in 10 seconds). Default 1.
+    #[arg(long, default_value_t = 1.0)]
+    pub clock_speed: f64,
+    /// How often the deadline scheduler runs, in wall-clock seconds (default 15, or 0.25 s
+    /// under a fast clock).
+    #[arg(long)]
+    pub tick_seconds: Option<f64>,
+    /// This seat's name on the live bus (default: the host and process).
+    #[arg(long)]
+    pub seat: Option<String>,
     /// A briefing screen: serve only the briefing page, the reports and the outlines (no case
     /// details, no personal data; everything else answers 403), and open the briefing at `/`.
     #[arg(long)]
@@ -34,32 +47,53 @@ pub struct ServeArgs {
 
 /// Loads the dataset and serves until Ctrl-C or SIGTERM.
 pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
+    if !(args.clock_speed.is_finite() && args.clock_speed >= 1.0 && args.clock_speed <= 10_000.0) {
+        anyhow::bail!("--clock-speed must be between 1 and 10000");
+    }
     let t0 = Instant::now();
-    let map = MapData::load(&args.data)
-        .with_context(|| format!("loading the dataset in {}", args.data.display()))?;
+    let map = Arc::new(
+        MapData::load(&args.data)
+            .with_context(|| format!("loading the dataset in {}", args.data.display()))?,
+    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
         let live = Live::new();
-        let store = if args.no_store {
+        let opened = if args.no_store {
             None
         } else {
             // The map works without a store; a store that cannot open or load is reported,
-            // and the server runs without intake rather than not at all.
-            match open_store(args, &live).await {
-                Ok(store) => Some(store),
+            // and the server runs without cases rather than not at all.
+            match open_store(args, &map, &live).await {
+                Ok(opened) => Some(opened),
                 Err(e) => {
                     eprintln!("onemap serve: running without a store: {e:#}");
                     None
                 }
             }
         };
+        let (store, app, setup_code) = match opened {
+            Some((store, app, code)) => (Some(store), Some(app), code),
+            None => (None, None, None),
+        };
+        let roads = std::fs::read_to_string(args.data.join("roads.geojson")).ok();
+        let planning = onemap_server::planning::Planning::new(
+            map.shared_atlas(),
+            roads,
+            store.clone(),
+            map.is_synthetic(),
+        )
+        .await;
         let state = AppState {
-            map: Arc::new(map),
+            map,
             live,
             live_source: if store.is_some() { "store" } else { "none" },
             store,
+            planning: Arc::new(planning),
+            app,
+            setup_code: setup_code.map(Arc::new),
+            briefing: args.briefing,
         };
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
@@ -82,9 +116,57 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-async fn open_store(args: &ServeArgs, live: &Live) -> anyhow::Result<onemap::Store> {
+/// A clock that runs `speed` times as fast as the wall clock from the moment it is made.
+#[derive(Debug)]
+struct FastClock {
+    start_wall: i64,
+    started: Instant,
+    speed: f64,
+}
+
+impl onemap::time::Clock for FastClock {
+    fn now(&self) -> onemap::time::Millis {
+        self.start_wall + (self.started.elapsed().as_secs_f64() * 1000.0 * self.speed) as i64
+    }
+}
+
+/// 12 characters from a cryptographically secure generator, grouped for reading aloud.
+fn setup_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let chars: Vec<char> = (0..12)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+async fn open_store(
+    args: &ServeArgs,
+    map: &Arc<MapData>,
+    live: &Live,
+) -> anyhow::Result<(onemap::Store, App, Option<String>)> {
     let target = onemap::Target::resolve(args.database_url.as_deref());
-    let store = onemap::Store::open(target.clone())
+    let mut opts = onemap::Options::new(target.clone());
+    if args.clock_speed > 1.0 {
+        opts = opts.clock(Arc::new(FastClock {
+            start_wall: onemap::time::Clock::now(&onemap::time::SystemClock),
+            started: Instant::now(),
+            speed: args.clock_speed,
+        }));
+        eprintln!(
+            "onemap serve: the store's clock runs {}× faster than the wall clock",
+            args.clock_speed
+        );
+    }
+    if let Some(seat) = &args.seat {
+        opts = opts.seat(seat.clone());
+    }
+    let store = onemap::Store::open_with(opts)
         .await
         .with_context(|| format!("opening the store ({})", target.describe()))?;
     let loaded = store
@@ -96,9 +178,26 @@ async fn open_store(args: &ServeArgs, live: &Live) -> anyhow::Result<onemap::Sto
         target.describe(),
         loaded.len()
     );
-    tokio::spawn(onemap_server::intake::forward(store.clone(), live.clone()));
+    let app = App::open(store.clone(), Arc::clone(map))
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    tokio::spawn(onemap_server::app::live::forward(app.clone(), live.clone()));
     // The deadline scheduler: raises at-risk and breached clocks and escalates breached cases.
     // Ticks are idempotent, so every seat on a shared PostgreSQL may run one.
-    store.spawn_scheduler(std::time::Duration::from_secs(15));
-    Ok(store)
+    let tick = args
+        .tick_seconds
+        .unwrap_or(if args.clock_speed > 1.0 { 0.25 } else { 15.0 });
+    store.spawn_scheduler(Duration::from_secs_f64(tick.clamp(0.05, 3600.0)));
+    let code = if store.user_count().await? == 0 {
+        let code = setup_code();
+        eprintln!(
+            "onemap serve: this store has no users yet. To create the first administrator, open \
+             the server in a browser and enter the one-time setup code {code}\n\
+             onemap serve: (or, on this machine: onemap users add NAME --role admin --database-url …)"
+        );
+        Some(code)
+    } else {
+        None
+    };
+    Ok((store, app, code))
 }

@@ -44,14 +44,7 @@ impl Error {
             Error::NoAtlas => "no_atlas",
             Error::NoFont(_) => "no_font",
             Error::Draw(_) => "internal",
-            Error::Store(e) => match e.code() {
-                onemap::ErrorCode::NotFound => "not_found",
-                onemap::ErrorCode::Invalid => "invalid",
-                onemap::ErrorCode::Conflict => "conflict",
-                onemap::ErrorCode::IllegalTransition => "illegal_transition",
-                onemap::ErrorCode::Cancelled => "cancelled",
-                onemap::ErrorCode::Internal => "internal",
-            },
+            Error::Store(e) => e.code().as_str(),
         }
     }
 }

@@ -316,6 +316,18 @@ impl Atlas {
         &self.building_xy
     }
 
+    /// The sub-grid (index into [`Atlas::subgrids`]) each building lies in, in building order;
+    /// `u32::MAX` for a building outside every sub-grid.
+    ///
+    /// ```
+    /// let atlas = onemap_geo::atlas::Atlas::example();
+    /// assert_eq!(atlas.building_subgrids(), &[0, 1, 1, 0]);
+    /// ```
+    #[must_use]
+    pub fn building_subgrids(&self) -> &[u32] {
+        &self.building_subgrid
+    }
+
     /// The cameras.
     ///
     /// ```

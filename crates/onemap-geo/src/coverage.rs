@@ -331,8 +331,19 @@ impl Atlas {
         covered_mask(&self.building_index, &centres, radius_m)
     }
 
-    /// Plane positions of the stations offering `service` (all with `None`).
-    pub(crate) fn service_centres(&self, service: Option<Service>) -> Vec<[f64; 2]> {
+    /// Plane positions (metres, [`Atlas::project`]) of the stations offering `service` (all
+    /// with `None`), in [`Atlas::stations`] order.
+    ///
+    /// ```
+    /// use onemap_geo::dataset::Service;
+    /// let atlas = onemap_geo::atlas::Atlas::example();
+    /// let s = &atlas.stations()[0];
+    /// assert_eq!(atlas.service_centres(None).len(), atlas.stations().len());
+    /// assert_eq!(atlas.service_centres(None)[0], atlas.project(s.lon, s.lat));
+    /// assert!(atlas.service_centres(Some(Service::Legal)).len() <= atlas.stations().len());
+    /// ```
+    #[must_use]
+    pub fn service_centres(&self, service: Option<Service>) -> Vec<[f64; 2]> {
         self.stations
             .iter()
             .zip(&self.station_xy)

@@ -78,6 +78,24 @@ impl Atlas {
     /// ```
     #[must_use]
     pub fn gaps(&self, service: Option<Service>, radius_m: f64) -> Gaps {
+        self.gaps_of_centres(service, &self.service_centres(service), radius_m)
+    }
+
+    /// [`Atlas::gaps`] for circles around `centres` (plane points: a scenario's stations)
+    /// instead of the saved stations; `service` only labels the answer.
+    ///
+    /// ```
+    /// let atlas = onemap_geo::atlas::Atlas::example();
+    /// let none = atlas.gaps_of_centres(None, &[], 500.0);
+    /// assert_eq!(none.uncovered_buildings.len(), 4);
+    /// ```
+    #[must_use]
+    pub fn gaps_of_centres(
+        &self,
+        service: Option<Service>,
+        centres: &[[f64; 2]],
+        radius_m: f64,
+    ) -> Gaps {
         let region = MultiPolygon::new(
             self.districts
                 .iter()
@@ -85,7 +103,6 @@ impl Atlas {
                 .collect(),
         );
         let shape = Shape::from_multipolygon(&region);
-        let centres = self.service_centres(service);
         let discs: Vec<Polygon<f64>> = centres
             .iter()
             .filter(|c| {
@@ -107,7 +124,7 @@ impl Atlas {
             .map(|p| MultiPolygon::new(vec![p.clone()]))
             .collect();
         let index = PolygonIndex::new(&parts);
-        let covered = self.covered_buildings(service, radius_m);
+        let covered = crate::coverage::covered_mask(&self.building_index, centres, radius_m);
         let mut counts = vec![(0u64, 0u64); parts.len()];
         let mut uncovered_buildings = Vec::new();
         for (b, &cov) in covered.iter().enumerate() {
@@ -152,7 +169,7 @@ impl Atlas {
             service,
             radius_m,
             district_km2: shape.area() / 1e6,
-            uncovered_km2: crate::coverage::uncovered_area_of_shape(&shape, &centres, radius_m)
+            uncovered_km2: crate::coverage::uncovered_area_of_shape(&shape, centres, radius_m)
                 / 1e6,
             polygons,
             uncovered_buildings,

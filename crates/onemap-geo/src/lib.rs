@@ -10,7 +10,12 @@
 //! - [`coverage`]: 500-m coverage of buildings, residents and area (exact circles).
 //! - [`gaps`]: the uncovered part of the district as polygons.
 //! - [`within`]: buildings in a polygon or a radius, by rating.
-//! - [`siting`]: greedy siting of new stations (maximum coverage).
+//! - [`siting`]: greedy siting of new stations (maximum coverage), as the peer benchmark runs it.
+//! - [`scenario`]: what-if — add, move, remove stations; incremental coverage per unit.
+//! - [`suggest`]: suggested sites (weighted lazy greedy) with optimality bounds, exact on small
+//!   instances.
+//! - [`policy`]: the rule "every sub-grid has each service within 500 m of its residents".
+//! - [`walking`]: walking distance along a road network, against the circle.
 //! - [`index`]: the uniform-grid point index under all of them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -24,6 +29,10 @@ pub mod index;
 pub mod locate;
 pub mod nearest;
 mod parallel;
+pub mod policy;
 pub mod projection;
+pub mod scenario;
 pub mod siting;
+pub mod suggest;
+pub mod walking;
 pub mod within;

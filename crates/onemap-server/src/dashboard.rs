@@ -208,7 +208,9 @@ pub fn briefing_feature(feature: &Value) -> Value {
 
 async fn events(State(s): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let stream = BroadcastStream::new(s.live.subscribe()).filter_map(|msg| {
-        let LiveEvent::Case { feature } = msg.ok()?;
+        let LiveEvent::Case { feature, .. } = msg.ok()? else {
+            return None;
+        };
         let data = json!({"type": "case", "feature": briefing_feature(&feature)}).to_string();
         Some(Ok(Event::default().event("case").data(data)))
     });

@@ -16,14 +16,19 @@
 //! | `GET /api/jobs/{id}` | a job's state and progress (count, rate, time left) |
 //! | `POST /api/jobs/{id}/cancel` | cancels it (rolled back, partial file removed) |
 //! | `GET /api/jobs/{id}/file` | downloads its file |
+//!
+//! Who may: imports are an administrator's (the import written is audited); exports follow
+//! [`crate::app::App::authorize_data_tool`] (personal data only to district-wide operators and
+//! administrators, audited; a street operator exports no case table).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use serde::Deserialize;
@@ -35,6 +40,9 @@ use onemap::jobs::{JobFile, JobOutput, Jobs};
 use onemap_formats::mapping::Mapping;
 use onemap_formats::source::ReadOptions;
 
+use onemap::access::Principal;
+
+use crate::app::{App, AppError, DataTool};
 use crate::http::AppState;
 use crate::map::{ApiError, MapData};
 
@@ -43,8 +51,33 @@ use crate::map::{ApiError, MapData};
 struct Formats {
     map: Arc<MapData>,
     store: Option<onemap::Store>,
+    app: Option<App>,
     jobs: Jobs,
     sessions: ImportSessions,
+}
+
+impl Formats {
+    /// Whether the caller may use `tool` (without a store every route answers `no_store`).
+    async fn allow(&self, who: Option<&Principal>, tool: DataTool<'_>) -> Result<(), AppError> {
+        let Some(app) = &self.app else {
+            return Ok(());
+        };
+        let Some(who) = who else {
+            return Err(AppError::new("unauthorized", "log in first"));
+        };
+        app.authorize_data_tool(who, tool).await
+    }
+}
+
+/// In front of every import route: an administrator's.
+async fn imports_allowed(State(f): State<Formats>, req: Request, next: Next) -> Response {
+    if let Err(e) = f
+        .allow(req.extensions().get::<Principal>(), DataTool::Import)
+        .await
+    {
+        return e.into_response();
+    }
+    next.run(req).await
 }
 
 /// The routes, with their own state taken from `state`.
@@ -52,12 +85,12 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: &AppState) -> Router<S> {
     let f = Formats {
         map: Arc::clone(&state.map),
         store: state.store.clone(),
+        app: state.app.clone(),
         jobs: Jobs::new(),
         sessions: ImportSessions::new(),
     };
     let upload_limit = usize::try_from(MAX_UPLOAD_BYTES).unwrap_or(usize::MAX);
-    Router::new()
-        .route("/api/schema", get(schema))
+    let imports = Router::new()
         .route("/api/imports", post(create_import))
         .route(
             "/api/imports/{id}/files/{name}",
@@ -67,6 +100,13 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: &AppState) -> Router<S> {
         .route("/api/imports/{id}/preview", post(preview_import))
         .route("/api/imports/{id}/commit", post(commit_import))
         .route("/api/imports/{id}", delete(delete_import))
+        .route_layer(axum::middleware::from_fn_with_state(
+            f.clone(),
+            imports_allowed,
+        ));
+    Router::new()
+        .route("/api/schema", get(schema))
+        .merge(imports)
         .route("/api/exports", post(start_export))
         .route("/api/print", post(start_print))
         .route("/api/jobs/{id}", get(job_status))
@@ -84,17 +124,6 @@ impl IntoResponse for Fail {
     }
 }
 
-fn code_name(c: onemap::ErrorCode) -> &'static str {
-    match c {
-        onemap::ErrorCode::NotFound => "not_found",
-        onemap::ErrorCode::Conflict => "conflict",
-        onemap::ErrorCode::IllegalTransition => "illegal_transition",
-        onemap::ErrorCode::Invalid => "invalid",
-        onemap::ErrorCode::Cancelled => "cancelled",
-        onemap::ErrorCode::Internal => "internal",
-    }
-}
-
 impl From<onemap::Error> for Fail {
     fn from(e: onemap::Error) -> Self {
         let code = e.code();
@@ -105,6 +134,8 @@ impl From<onemap::Error> for Fail {
                 StatusCode::CONFLICT
             }
             onemap::ErrorCode::Cancelled => StatusCode::CONFLICT,
+            onemap::ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            onemap::ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             onemap::ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let message = if code == onemap::ErrorCode::Internal {
@@ -116,7 +147,7 @@ impl From<onemap::Error> for Fail {
         Fail(
             status,
             ApiError {
-                code: code_name(code),
+                code: code.as_str(),
                 message,
             },
         )
@@ -267,10 +298,21 @@ struct CommitBody {
     mapping: Mapping,
 }
 
-async fn commit_import(State(f): State<Formats>, Path(id): Path<String>, bytes: Bytes) -> Answer {
+async fn commit_import(
+    State(f): State<Formats>,
+    who: Option<axum::Extension<Principal>>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Answer {
     let b: CommitBody = body(&bytes)?;
     let store = f.store()?;
     let source = f.sessions.source(&id)?;
+    let tool = DataTool::Commit {
+        layer: &b.mapping.layer,
+    };
+    if let Err(e) = f.allow(who.as_deref(), tool).await {
+        return Ok(e.into_response());
+    }
     let job = f.jobs.spawn("import", move |p| async move {
         output(store.import_source(&source, &b.mapping, &p).await?)
     });
@@ -306,9 +348,20 @@ fn temp_file(ext: &str) -> Result<(tempfile::TempDir, std::path::PathBuf), Fail>
     Ok((dir, path))
 }
 
-async fn start_export(State(f): State<Formats>, bytes: Bytes) -> Answer {
+async fn start_export(
+    State(f): State<Formats>,
+    who: Option<axum::Extension<Principal>>,
+    bytes: Bytes,
+) -> Answer {
     let b: ExportBody = body(&bytes)?;
     let store = f.store()?;
+    let tool = DataTool::Export {
+        layer: b.layer.as_deref(),
+        personal: b.personal,
+    };
+    if let Err(e) = f.allow(who.as_deref(), tool).await {
+        return Ok(e.into_response());
+    }
     let kind = ExportKind::parse(&b.format)?;
     if kind == ExportKind::Shapefile {
         return Err(invalid(

@@ -1,5 +1,7 @@
-//! Browser mode: the JSON API over [`crate::map`], the live stream (SSE), health and readiness,
-//! and the UI embedded in the binary. Handlers are thin: parse, call one map function, answer.
+//! Browser mode: the JSON API over [`crate::map`] and [`crate::app`], Open311, the live stream
+//! (SSE), health and readiness, and the UI embedded in the binary. Handlers are thin: parse,
+//! call one function, answer. Who may call what is settled by [`crate::guard`] in front of
+//! every route (and again by the app API itself).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -15,6 +17,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::{Stream, StreamExt};
+
+use onemap::access::Principal;
 
 use crate::live::Live;
 use crate::map::{ApiError, MapData, MapError};
@@ -33,8 +37,18 @@ pub struct AppState {
     pub live: Live,
     /// Whether a store's live bus feeds [`AppState::live`] (reported by `/readyz`).
     pub live_source: &'static str,
-    /// The store cases are filed in (`POST /api/cases`), when one is open.
+    /// The store, when one is open.
     pub store: Option<onemap::Store>,
+    /// The planning app API (`/api/planning/…`).
+    pub planning: Arc<crate::planning::Planning>,
+    /// The app API over the store and the map, when a store is open.
+    pub app: Option<crate::app::App>,
+    /// The one-time code that creates the first administrator of a store with no users
+    /// (printed by `onemap serve` at start; `None` once users exist).
+    pub setup_code: Option<Arc<String>>,
+    /// A briefing screen (`onemap serve --briefing`, behind `crate::dashboard::briefing_only`):
+    /// requests without a login are the read-only [`Principal::briefing_screen`].
+    pub briefing: bool,
 }
 
 /// An error answer: `{code, message}` with its HTTP status.
@@ -79,7 +93,9 @@ fn geojson(text: Arc<String>) -> Response {
         .into_response()
 }
 
-/// The router: `/api/*`, `/healthz`, `/readyz`, and the UI for everything else.
+/// The router: `/api/*`, `/open311/*`, `/tiles/{layer}/{z}/{x}/{y}.mvt`, `/healthz`, `/readyz`,
+/// and the UI for everything else, behind the guard (access, body limit, uniform errors,
+/// panics caught).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route(
@@ -95,11 +111,26 @@ pub fn router(state: AppState) -> Router {
         .route("/api/cases/{id}", get(case))
         .route("/api/search", get(search))
         .route("/api/events", get(events))
-        .route("/api/cases", axum::routing::post(post_case))
+        .route("/api/cases", axum::routing::post(crate::api::file_case))
+        .merge(crate::api::routes())
+        .merge(crate::open311::routes())
+        .merge(crate::planning_http::routes(Arc::clone(&state.planning)))
         .merge(crate::dashboard::routes())
         .merge(crate::formats::routes(&state))
         .route("/api/{*rest}", get(api_not_found))
+        .route("/tiles/{*path}", get(tile))
         .fallback(get(static_file))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::guard::authenticate,
+        ))
+        .layer(axum::middleware::from_fn(crate::guard::uniform_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::guard::BODY_LIMIT,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            crate::guard::panic_response,
+        ))
         .with_state(state)
 }
 
@@ -113,21 +144,60 @@ async fn overview(State(s): State<AppState>) -> Response {
     axum::Json(s.map.overview()).into_response()
 }
 
-async fn layer(State(s): State<AppState>, Path(name): Path<String>) -> ApiResult<Response> {
+async fn layer(
+    State(s): State<AppState>,
+    who: Option<axum::Extension<Principal>>,
+    Path(name): Path<String>,
+) -> Result<Response, Response> {
+    // With a store, the cases layer is the store's: live cases survive a reload.
+    if name == "cases"
+        && let (Some(app), Some(who)) = (&s.app, &who)
+    {
+        let fc = app
+            .cases_layer(who)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        return Ok(geojson(Arc::new(fc.to_string())));
+    }
     // The gaps layer is computed on first use; keep it off the async workers.
     let map = Arc::clone(&s.map);
-    let text = tokio::task::spawn_blocking(move || map.layer(&name))
+    let text = off_the_workers(move || map.layer(&name))
         .await
-        .map_err(|e| {
-            HttpError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ApiError {
-                    code: "internal",
-                    message: e.to_string(),
-                },
-            )
-        })??;
+        .map_err(IntoResponse::into_response)?;
     Ok(geojson(text))
+}
+
+async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> ApiResult<Response> {
+    // A low-zoom tile walks many points, and the first one indexes the layers.
+    let map = Arc::clone(&s.map);
+    let bytes = off_the_workers(move || map.tile_at(&path)).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        bytes.as_slice().to_vec(),
+    )
+        .into_response())
+}
+
+/// Runs `f` on the blocking pool: CPU work stays off the async workers.
+async fn off_the_workers<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, MapError> + Send + 'static,
+) -> ApiResult<T> {
+    let joined = tokio::task::spawn_blocking(f).await.map_err(|e| {
+        HttpError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError {
+                code: "internal",
+                message: e.to_string(),
+            },
+        )
+    })?;
+    Ok(joined?)
 }
 
 async fn building(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
@@ -140,22 +210,28 @@ async fn station(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult
 
 async fn unit(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Response> {
     let map = Arc::clone(&s.map);
-    let v = tokio::task::spawn_blocking(move || map.unit(&code))
-        .await
-        .map_err(|e| {
-            HttpError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ApiError {
-                    code: "internal",
-                    message: e.to_string(),
-                },
-            )
-        })??;
+    let v = off_the_workers(move || map.unit(&code)).await?;
     Ok(axum::Json(v).into_response())
 }
 
-async fn case(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    Ok(axum::Json(s.map.case(&id)?).into_response())
+async fn case(
+    State(s): State<AppState>,
+    who: Option<axum::Extension<Principal>>,
+    Path(id): Path<String>,
+) -> Result<Response, Response> {
+    match (&s.app, who) {
+        (Some(_), Some(axum::Extension(who))) => {
+            crate::api::case_detail(State(s), crate::guard::Caller(who), Path(id))
+                .await
+                .map_err(IntoResponse::into_response)
+        }
+        _ => Ok(axum::Json(
+            s.map
+                .case(&id)
+                .map_err(|e| HttpError::from(e).into_response())?,
+        )
+        .into_response()),
+    }
 }
 
 async fn search(
@@ -174,43 +250,24 @@ async fn search(
     Ok(axum::Json(s.map.search(query, limit)?).into_response())
 }
 
-async fn events(State(s): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(s.live.subscribe()).filter_map(|msg| {
+async fn events(
+    State(s): State<AppState>,
+    who: Option<axum::Extension<Principal>>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    // A street operator's stream carries its own street's events only.
+    let scope = who.and_then(|w| w.0.street.clone());
+    let stream = BroadcastStream::new(s.live.subscribe()).filter_map(move |msg| {
         // A lagging client skips what it missed; the next layer fetch catches it up.
         let ev = msg.ok()?;
+        if let Some(own) = &scope
+            && ev.street() != Some(own.as_str())
+        {
+            return None;
+        }
         let data = serde_json::to_string(&ev).ok()?;
         Some(Ok(Event::default().event(ev.name()).data(data)))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-}
-
-async fn post_case(State(s): State<AppState>, body: axum::body::Bytes) -> ApiResult<Response> {
-    let Some(store) = s.store.as_ref() else {
-        return Err(HttpError(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ApiError {
-                code: "no_store",
-                message: "this server runs without a store (--no-store, or the store failed to open: see the server log)".into(),
-            },
-        ));
-    };
-    let form: crate::intake::CaseForm = serde_json::from_slice(&body).map_err(|e| {
-        HttpError::from(MapError::Invalid(format!(
-            "the case is not valid JSON of the expected shape: {e}"
-        )))
-    })?;
-    match crate::intake::file_case(store, &s.map, form).await {
-        Ok(feature) => Ok((StatusCode::CREATED, axum::Json(feature)).into_response()),
-        Err(e) => {
-            let status = match e.code {
-                "invalid" => StatusCode::BAD_REQUEST,
-                "not_found" => StatusCode::NOT_FOUND,
-                "conflict" | "illegal_transition" => StatusCode::CONFLICT,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            Err(HttpError(status, e))
-        }
-    }
 }
 
 async fn api_not_found(uri: Uri) -> HttpError {
@@ -266,8 +323,10 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
 pub async fn serve_app(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     // Not a graceful shutdown: open SSE streams would hold it forever, and nothing here
     // writes.
+    // The peer's address keys the login rate limit.
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::select! {
-        r = axum::serve(listener, app) => r,
+        r = axum::serve(listener, service) => r,
         () = shutdown() => Ok(()),
     }
 }

@@ -16,6 +16,12 @@ use onemap_geo::dataset::{AdminLevel, Service};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+mod records;
+mod tiles;
+pub use tiles::{BUILDING_DETAIL_ZOOM, LOCAL_ROAD_ZOOM, SECONDARY_ROAD_ZOOM, TileLayer};
+
+use records::{CaseIn, CaseRow, FeatureFiles, IdOnly, Span};
+
 /// The radius of every service circle (500米服务圈), metres.
 pub const CIRCLE_RADIUS_M: f64 = 500.0;
 /// The side of a coverage-gap cell, metres.
@@ -99,7 +105,8 @@ pub enum Layer {
     Cameras,
     /// Open and most recent cases.
     Cases,
-    /// One label point per district, street, community and sub-grid (inside its outline).
+    /// One label point per district, street, community and sub-grid (inside its outline), and
+    /// per context place (`kind: context`, inside its largest part).
     Labels,
 }
 
@@ -206,23 +213,31 @@ struct Area {
 /// The loaded dataset and everything the map asks of it. `Send + Sync`; share it in an `Arc`.
 #[derive(Debug)]
 pub struct MapData {
-    atlas: Atlas,
+    atlas: Arc<Atlas>,
     dir: PathBuf,
     layers: HashMap<Layer, Arc<String>>,
     counts: HashMap<&'static str, usize>,
     bbox: [f64; 4],
     meta: Value,
-    buildings: Vec<Point>,
-    building_by_id: HashMap<String, usize>,
+    /// The dataset files the spans below point into.
+    files: FeatureFiles,
+    /// Per Atlas building: where its feature lies in `buildings.geojson` (the popup's record).
+    building_spans: Vec<Option<Span>>,
+    /// Atlas building indices sorted by id.
+    building_by_id: Vec<u32>,
     stations: Vec<Point>,
     station_by_id: HashMap<String, usize>,
     areas: HashMap<String, (&'static str, Area)>,
-    cases: Vec<Point>,
-    case_by_id: HashMap<String, usize>,
+    cases: Vec<CaseRow>,
+    /// Case indices sorted by id.
+    case_by_id: Vec<u32>,
     open_by_subgrid: HashMap<String, u64>,
-    cases_by_building: HashMap<String, Vec<usize>>,
+    /// (Atlas building index, case index), sorted.
+    cases_by_building: Vec<(u32, u32)>,
     coverage: OnceLock<HashMap<&'static str, HashMap<String, UnitCoverage>>>,
     gaps: OnceLock<Arc<String>>,
+    tiles: OnceLock<tiles::Tiles>,
+    roads: tiles::Roads,
 }
 
 fn read_collection(dir: &Path, name: &str, required: bool) -> Result<Vec<Value>, MapError> {
@@ -357,22 +372,6 @@ fn service_name(s: Service) -> &'static str {
     s.as_str()
 }
 
-/// The case properties kept in memory.
-const CASE_KEYS: [&str; 12] = [
-    "id",
-    "channel",
-    "matter",
-    "description",
-    "level",
-    "grade",
-    "people",
-    "subgrid_code",
-    "building_id",
-    "reported_at",
-    "resolved_at",
-    "outcome",
-];
-
 const SERVICES: [Service; 3] = [Service::Appeal, Service::Legal, Service::Psych];
 
 impl MapData {
@@ -381,7 +380,7 @@ impl MapData {
     /// # Errors
     /// [`MapError::Dataset`] when a required layer is missing or malformed.
     pub fn load(dir: &Path) -> Result<MapData, MapError> {
-        let atlas = Atlas::load_dir(dir).map_err(|e| MapError::Dataset(e.to_string()))?;
+        let atlas = Arc::new(Atlas::load_dir(dir).map_err(|e| MapError::Dataset(e.to_string()))?);
         let meta = std::fs::read_to_string(dir.join("meta.json"))
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
@@ -419,6 +418,7 @@ impl MapData {
         }
 
         let mut context = Vec::new();
+        let mut labels = label_points(&atlas);
         for text in [SHENZHEN_DISTRICTS, NEIGHBOUR_CITIES] {
             let features = features_of(text).map_err(MapError::Dataset)?;
             for mut f in features {
@@ -427,9 +427,18 @@ impl MapData {
                 if district_codes.contains(&code) {
                     continue;
                 }
+                let name = str_prop(&props, "name");
+                // One label per place: MapLibre would label every island of a multipolygon.
+                if let Some((lon, lat)) = f.get("geometry").and_then(label_point_of_largest_part) {
+                    let mut l = Map::new();
+                    l.insert("kind".into(), "context".into());
+                    l.insert("code".into(), code.clone().into());
+                    l.insert("name".into(), name.into());
+                    labels.push(point_feature(round7(lon), round7(lat), l));
+                }
                 f["properties"] = json!({
                     "code": code,
-                    "name": str_prop(&props, "name"),
+                    "name": name,
                     "level": str_prop(&props, "level"),
                 });
                 context.push(f);
@@ -438,13 +447,12 @@ impl MapData {
         counts.insert(Layer::Context.as_str(), context.len());
         layers.insert(Layer::Context, collection(context));
 
-        let labels = label_points(&atlas);
         counts.insert(Layer::Labels.as_str(), labels.len());
         layers.insert(Layer::Labels, collection(labels));
 
-        let roads = read_collection(dir, "roads", false)?;
+        // Roads reach the map as tiles; their GeoJSON is the dataset's file, read on request.
+        let roads = tiles::Roads::from_features(&read_collection(dir, "roads", false)?);
         counts.insert(Layer::Roads.as_str(), roads.len());
-        layers.insert(Layer::Roads, collection(roads));
         let cameras = read_collection(dir, "cameras", false)?;
         counts.insert(Layer::Cameras.as_str(), cameras.len());
         layers.insert(Layer::Cameras, collection(cameras));
@@ -486,81 +494,90 @@ impl MapData {
             .map(|(i, s)| (str_prop(&s.props, "id").to_string(), i))
             .collect();
 
-        // Buildings: the map gets id and rating; popups get the rest.
-        let mut buildings = Vec::new();
-        let mut slim = Vec::new();
-        for f in read_collection(dir, "buildings", true)? {
-            let Some((lon, lat)) = point_of(&f) else {
-                continue;
-            };
-            let props = props_of(&f);
-            let mut p = Map::new();
-            p.insert("id".into(), props.get("id").cloned().unwrap_or(Value::Null));
-            p.insert(
-                "rating".into(),
-                props.get("rating").cloned().unwrap_or(Value::Null),
-            );
-            slim.push(point_feature(lon, lat, p));
-            buildings.push(Point { lon, lat, props });
-        }
-        counts.insert(Layer::Buildings.as_str(), buildings.len());
-        layers.insert(Layer::Buildings, collection(slim));
-        let building_by_id = buildings
-            .iter()
-            .enumerate()
-            .map(|(i, b)| (str_prop(&b.props, "id").to_string(), i))
+        // Buildings: the Atlas holds what the map, search and counts use; a popup reads the
+        // full record back from the file through its span. (The map draws them from tiles;
+        // the GeoJSON layer is written on request.)
+        let mut files = FeatureFiles::default();
+        let n_buildings = atlas.buildings().len();
+        let mut building_by_id: Vec<u32> = (0..n_buildings)
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
             .collect();
-
-        // Cases: all are searchable; the open and the most recent are drawn.
-        let mut cases = Vec::new();
-        for f in case_files(dir)?
-            .iter()
-            .map(|n| read_collection(dir, n, true))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .flatten()
-        {
-            let Some((lon, lat)) = point_of(&f) else {
-                continue;
-            };
-            // Only what the map, popups and search use: 35,800 full records would double the
-            // resident memory of the desktop app.
-            let mut props = props_of(&f);
-            props.retain(|k, _| CASE_KEYS.contains(&k.as_str()));
-            cases.push(Point { lon, lat, props });
-        }
-        let mut open_by_subgrid: HashMap<String, u64> = HashMap::new();
-        let mut cases_by_building: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, c) in cases.iter().enumerate() {
-            if str_prop(&c.props, "outcome") == "open" {
-                *open_by_subgrid
-                    .entry(str_prop(&c.props, "subgrid_code").to_string())
-                    .or_default() += 1;
-            }
-            let b = str_prop(&c.props, "building_id");
-            if !b.is_empty() {
-                cases_by_building.entry(b.to_string()).or_default().push(i);
-            }
-        }
-        let mut order: Vec<usize> = (0..cases.len()).collect();
-        order.sort_by(|&a, &b| {
-            str_prop(&cases[b].props, "reported_at").cmp(str_prop(&cases[a].props, "reported_at"))
+        building_by_id.sort_unstable_by(|&a, &b| {
+            atlas.buildings()[a as usize]
+                .id
+                .cmp(&atlas.buildings()[b as usize].id)
         });
-        let drawn: Vec<Value> = order
-            .iter()
-            .enumerate()
-            .filter(|&(rank, &i)| {
-                rank < RECENT_CASES || str_prop(&cases[i].props, "outcome") == "open"
-            })
-            .map(|(_, &i)| case_feature(&cases[i], false))
-            .collect();
+        let find_building = |id: &str| -> Option<usize> {
+            building_by_id
+                .binary_search_by(|&k| atlas.buildings()[k as usize].id.as_str().cmp(id))
+                .ok()
+                .map(|k| building_by_id[k] as usize)
+        };
+        let mut building_spans: Vec<Option<Span>> = vec![None; n_buildings];
+        files.scan(&dir.join("buildings.geojson"), |raw, span| {
+            if let Ok(f) = serde_json::from_str::<IdOnly>(raw)
+                && let Some(i) = find_building(&f.properties.id)
+            {
+                building_spans[i] = Some(span);
+            }
+            Ok(())
+        })?;
+        counts.insert(Layer::Buildings.as_str(), n_buildings);
+
+        // Cases: all are searchable and counted, the open and the most recent are drawn; each
+        // is a small row in memory and its feature stays in its file (at city scale 476,000
+        // full records would not fit the desktop app's memory).
+        let mut cases: Vec<CaseRow> = Vec::new();
+        let mut open_by_subgrid: HashMap<String, u64> = HashMap::new();
+        let mut cases_by_building: Vec<(u32, u32)> = Vec::new();
+        for name in case_files(dir)? {
+            let path = dir.join(format!("{name}.geojson"));
+            files.scan(&path, |raw, span| {
+                let f: CaseIn = serde_json::from_str(raw)
+                    .map_err(|e| MapError::Dataset(format!("{}: {e}", path.display())))?;
+                let Some(&[lon, lat]) = f.geometry.as_ref().map(|g| g.coordinates.as_slice())
+                else {
+                    return Ok(());
+                };
+                let p = f.properties;
+                let open = p.outcome.as_deref() == Some("open");
+                if open {
+                    *open_by_subgrid
+                        .entry(p.subgrid_code.unwrap_or_default())
+                        .or_default() += 1;
+                }
+                let index = u32::try_from(cases.len()).unwrap_or(u32::MAX);
+                if let Some(b) = p.building_id.as_deref().and_then(find_building) {
+                    cases_by_building.push((u32::try_from(b).unwrap_or(u32::MAX), index));
+                }
+                cases.push(CaseRow {
+                    id: p.id.into(),
+                    lon,
+                    lat,
+                    reported_at: p.reported_at.unwrap_or_default().into(),
+                    open,
+                    span,
+                });
+                Ok(())
+            })?;
+        }
+        cases_by_building.sort_unstable();
+        let mut order: Vec<usize> = (0..cases.len()).collect();
+        order.sort_by(|&a, &b| cases[b].reported_at.cmp(&cases[a].reported_at));
+        let mut drawn: Vec<Value> = Vec::new();
+        for (rank, &i) in order.iter().enumerate() {
+            let c = &cases[i];
+            if rank < RECENT_CASES || c.open {
+                let props = files.properties(c.span)?;
+                drawn.push(MapData::case_feature(c.lon, c.lat, &props, false));
+            }
+        }
         counts.insert(Layer::Cases.as_str(), drawn.len());
         layers.insert(Layer::Cases, collection(drawn));
-        let case_by_id = cases
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (str_prop(&c.props, "id").to_string(), i))
+        let mut case_by_id: Vec<u32> = (0..cases.len())
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
             .collect();
+        case_by_id.sort_unstable_by(|&a, &b| cases[a as usize].id.cmp(&cases[b as usize].id));
 
         Ok(MapData {
             atlas,
@@ -569,7 +586,8 @@ impl MapData {
             counts,
             bbox,
             meta,
-            buildings,
+            files,
+            building_spans,
             building_by_id,
             stations,
             station_by_id,
@@ -580,7 +598,46 @@ impl MapData {
             cases_by_building,
             coverage: OnceLock::new(),
             gaps: OnceLock::new(),
+            tiles: OnceLock::new(),
+            roads,
         })
+    }
+
+    /// The Atlas index of the building `id`.
+    fn building_index(&self, id: &str) -> Option<usize> {
+        let b = self.atlas.buildings();
+        self.building_by_id
+            .binary_search_by(|&k| b[k as usize].id.as_str().cmp(id))
+            .ok()
+            .map(|k| self.building_by_id[k] as usize)
+    }
+
+    /// The buildings as one GeoJSON layer (id and rating), written on request: the map draws
+    /// them from tiles, and at city scale the text would hold tens of MB for nobody.
+    fn buildings_layer(&self) -> Arc<String> {
+        let features: Vec<Value> = self
+            .atlas
+            .buildings()
+            .iter()
+            .map(|b| {
+                let mut p = Map::new();
+                p.insert("id".into(), b.id.clone().into());
+                p.insert("rating".into(), b.rating.as_str().into());
+                point_feature(b.lon, b.lat, p)
+            })
+            .collect();
+        collection(features)
+    }
+
+    /// The roads as one GeoJSON layer: the dataset's own `roads.geojson`, read on request (the
+    /// map draws roads from tiles), or an empty collection when the dataset has none.
+    fn roads_layer(&self) -> Result<Arc<String>, MapError> {
+        let path = self.dir.join("roads.geojson");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Arc::new(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(collection(Vec::new())),
+            Err(e) => Err(MapError::Dataset(format!("{}: {e}", path.display()))),
+        }
     }
 
     /// The Atlas under the map.
@@ -589,18 +646,30 @@ impl MapData {
         &self.atlas
     }
 
+    /// The Atlas under the map, shared (planning keeps it).
+    #[must_use]
+    pub fn shared_atlas(&self) -> Arc<Atlas> {
+        Arc::clone(&self.atlas)
+    }
+
+    /// The dataset directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Whether the dataset says it was generated (`meta.json` from `onemap-gen`): synthetic.
+    #[must_use]
+    pub fn is_synthetic(&self) -> bool {
+        self.meta.get("generator").and_then(Value::as_str) == Some("onemap-gen")
+    }
+
     /// What is loaded: bounding box, counts, ratings, meta.
     #[must_use]
     pub fn overview(&self) -> Overview {
         let mut ratings = HashMap::new();
-        for b in &self.buildings {
-            let r = match str_prop(&b.props, "rating") {
-                "safe" => "safe",
-                "general" => "general",
-                "warning" => "warning",
-                _ => "unknown",
-            };
-            *ratings.entry(r).or_default() += 1;
+        for b in self.atlas.buildings() {
+            *ratings.entry(b.rating.as_str()).or_default() += 1;
         }
         Overview {
             data_dir: self.dir.display().to_string(),
@@ -620,6 +689,12 @@ impl MapData {
             return Ok(self.gaps());
         }
         let layer = Layer::parse(name)?;
+        if layer == Layer::Buildings {
+            return Ok(self.buildings_layer());
+        }
+        if layer == Layer::Roads {
+            return self.roads_layer();
+        }
         self.layers
             .get(&layer)
             .cloned()
@@ -632,11 +707,14 @@ impl MapData {
     /// # Errors
     /// [`MapError::NotFound`] for an unknown id.
     pub fn building(&self, id: &str) -> Result<Value, MapError> {
-        let &i = self
-            .building_by_id
-            .get(id)
+        let i = self
+            .building_index(id)
             .ok_or_else(|| MapError::NotFound(format!("no building {id:?}")))?;
-        let b = &self.buildings[i];
+        let b = &self.atlas.buildings()[i];
+        let props = match self.building_spans[i] {
+            Some(span) => self.files.properties(span)?,
+            None => Map::new(),
+        };
         let nearest: Map<String, Value> = SERVICES
             .iter()
             .filter_map(|&s| {
@@ -651,15 +729,21 @@ impl MapData {
                 ))
             })
             .collect();
-        let cases: Vec<Value> = self
-            .cases_by_building
-            .get(id)
-            .map(|v| v.iter().map(|&c| case_summary(&self.cases[c])).collect())
-            .unwrap_or_default();
+        let key = u32::try_from(i).unwrap_or(u32::MAX);
+        let from = self.cases_by_building.partition_point(|&(b, _)| b < key);
+        let cases = self.cases_by_building[from..]
+            .iter()
+            .take_while(|&&(b, _)| b == key)
+            .map(|&(_, c)| {
+                Ok(case_summary(
+                    &self.files.properties(self.cases[c as usize].span)?,
+                ))
+            })
+            .collect::<Result<Vec<Value>, MapError>>()?;
         Ok(json!({
             "kind": "building",
             "lon": b.lon, "lat": b.lat,
-            "properties": b.props,
+            "properties": props,
             "location": self.atlas.locate(b.lon, b.lat),
             "nearest": nearest,
             "cases": cases,
@@ -763,9 +847,51 @@ impl MapData {
                     && p.lat <= n
             };
             out["stations"] = self.stations.iter().filter(inside).count().into();
-            out["buildings"] = self.buildings.iter().filter(inside).count().into();
+            out["buildings"] = self
+                .atlas
+                .buildings()
+                .iter()
+                .filter(|b| {
+                    b.subgrid_code == code && b.lon >= w && b.lon <= e && b.lat >= s && b.lat <= n
+                })
+                .count()
+                .into();
         }
         Ok(out)
+    }
+
+    /// The Chinese name and kind (`district`, `street`, `community`, `subgrid`) of a unit code.
+    ///
+    /// ```no_run
+    /// # let map = onemap_server::map::MapData::load(std::path::Path::new("geodata/guangming")).unwrap();
+    /// assert_eq!(map.unit_name("440311001"), Some(("street", "光明街道")));
+    /// ```
+    #[must_use]
+    pub fn unit_name(&self, code: &str) -> Option<(&'static str, &str)> {
+        self.areas
+            .get(code)
+            .map(|(kind, a)| (*kind, str_prop(&a.props, "name")))
+    }
+
+    /// A building's id, address and position by its exact address (the first match).
+    #[must_use]
+    pub fn building_at_address(&self, address: &str) -> Option<(String, f64, f64)> {
+        let a = address.trim();
+        if a.is_empty() {
+            return None;
+        }
+        self.atlas
+            .buildings()
+            .iter()
+            .find(|b| b.address == a)
+            .map(|b| (b.id.clone(), b.lon, b.lat))
+    }
+
+    /// A building's position by id.
+    #[must_use]
+    pub fn building_position(&self, id: &str) -> Option<(f64, f64)> {
+        let b = &self.atlas.buildings()[self.building_index(id)?];
+        Some((b.lon, b.lat))
     }
 
     /// The breadcrumb of a unit: district → street → community → sub-grid, as (code, name).
@@ -786,12 +912,12 @@ impl MapData {
     /// # Errors
     /// [`MapError::NotFound`] for an unknown id.
     pub fn case(&self, id: &str) -> Result<Value, MapError> {
-        let &i = self
+        let c = self
             .case_by_id
-            .get(id)
-            .ok_or_else(|| MapError::NotFound(format!("no case {id:?}")))?;
-        let c = &self.cases[i];
-        let mut props = c.props.clone();
+            .binary_search_by(|&k| (*self.cases[k as usize].id).cmp(id))
+            .map(|k| &self.cases[self.case_by_id[k] as usize])
+            .map_err(|_| MapError::NotFound(format!("no case {id:?}")))?;
+        let mut props = self.files.properties(c.span)?;
         // The map is shown on big screens: personal data stays out of it.
         props.remove("reporter_name");
         props.remove("reporter_phone");
@@ -863,24 +989,23 @@ impl MapData {
             }
         }
         let ascii = q.is_ascii();
-        for b in &self.buildings {
-            let (id, addr) = (str_prop(&b.props, "id"), str_prop(&b.props, "address"));
+        for b in self.atlas.buildings() {
+            let (id, addr) = (b.id.as_str(), b.address.as_str());
             let r = if ascii { rank("", id) } else { rank(addr, id) };
             if let Some(r) = r {
-                hits.push((r * 10 + 6, point_hit("building", id, addr, id, b)));
+                hits.push((r * 10 + 6, hit_at("building", id, addr, id, b.lon, b.lat)));
                 if hits.len() > 500 {
                     break;
                 }
             }
         }
+        // A case hit's context is its description, read from its file for the hits kept.
+        let mut case_of_hit: HashMap<String, usize> = HashMap::new();
         if ascii {
-            for c in &self.cases {
-                let id = str_prop(&c.props, "id");
-                if let Some(r) = rank("", id) {
-                    hits.push((
-                        r * 10 + 7,
-                        point_hit("case", id, id, str_prop(&c.props, "description"), c),
-                    ));
+            for (i, c) in self.cases.iter().enumerate() {
+                if let Some(r) = rank("", &c.id) {
+                    hits.push((r * 10 + 7, hit_at("case", &c.id, &c.id, "", c.lon, c.lat)));
+                    case_of_hit.insert(c.id.to_string(), i);
                     if hits.len() > 1000 {
                         break;
                     }
@@ -888,7 +1013,18 @@ impl MapData {
             }
         }
         hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
-        Ok(hits.into_iter().take(limit).map(|(_, h)| h).collect())
+        hits.into_iter()
+            .take(limit)
+            .map(|(_, mut h)| {
+                if h.kind == "case"
+                    && let Some(&i) = case_of_hit.get(&h.id)
+                {
+                    let props = self.files.properties(self.cases[i].span)?;
+                    h.context = str_prop(&props, "description").to_string();
+                }
+                Ok(h)
+            })
+            .collect()
     }
 
     /// Coverage gaps: cells of [`GAP_CELL_M`] holding buildings outside every 500-m circle of a
@@ -980,18 +1116,56 @@ fn label_points(atlas: &Atlas) -> Vec<Value> {
     out
 }
 
+/// A point inside the largest part of a GeoJSON Polygon or MultiPolygon (lon, lat).
+fn label_point_of_largest_part(geometry: &Value) -> Option<(f64, f64)> {
+    use geo::{Area as _, InteriorPoint as _};
+    fn ring(v: &Value) -> Option<geo::LineString<f64>> {
+        v.as_array()?
+            .iter()
+            .map(|c| Some(geo::coord! { x: c.get(0)?.as_f64()?, y: c.get(1)?.as_f64()? }))
+            .collect::<Option<Vec<_>>>()
+            .map(geo::LineString::new)
+    }
+    fn polygon(v: &Value) -> Option<geo::Polygon<f64>> {
+        let mut rings = v.as_array()?.iter().map(ring);
+        let outer = rings.next()??;
+        Some(geo::Polygon::new(outer, rings.collect::<Option<Vec<_>>>()?))
+    }
+    let coords = geometry.get("coordinates")?;
+    let parts: Vec<geo::Polygon<f64>> = match geometry.get("type")?.as_str()? {
+        "Polygon" => vec![polygon(coords)?],
+        "MultiPolygon" => coords.as_array()?.iter().filter_map(polygon).collect(),
+        _ => return None,
+    };
+    let largest = parts
+        .iter()
+        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
+    let p = largest.interior_point()?;
+    Some((p.x(), p.y()))
+}
+
 fn point_hit(kind: &'static str, id: &str, label: &str, context: &str, p: &Point) -> SearchHit {
+    hit_at(kind, id, label, context, p.lon, p.lat)
+}
+
+fn hit_at(
+    kind: &'static str,
+    id: &str,
+    label: &str,
+    context: &str,
+    lon: f64,
+    lat: f64,
+) -> SearchHit {
     SearchHit {
         kind,
         id: id.to_string(),
         label: label.to_string(),
         context: context.to_string(),
-        bbox: [p.lon, p.lat, p.lon, p.lat],
+        bbox: [lon, lat, lon, lat],
     }
 }
 
-fn case_summary(c: &Point) -> Value {
-    let p = &c.props;
+fn case_summary(p: &Map<String, Value>) -> Value {
     json!({
         "id": p.get("id"), "matter": p.get("matter"), "grade": p.get("grade"), "level": p.get("level"),
         "outcome": p.get("outcome"), "reported_at": p.get("reported_at"), "description": p.get("description"),
@@ -1035,6 +1209,21 @@ mod tests {
             let d = 2.0 * 6_371_008.8 * a.sqrt().asin();
             assert!((d - 500.0).abs() < 0.5, "{d}");
         }
+    }
+
+    #[test]
+    fn a_multipolygon_is_labelled_once_inside_its_largest_part() {
+        let g = json!({"type": "MultiPolygon", "coordinates": [
+            [[[0.0, 0.0], [0.1, 0.0], [0.1, 0.1], [0.0, 0.1], [0.0, 0.0]]],
+            [[[1.0, 1.0], [3.0, 1.0], [3.0, 3.0], [1.0, 3.0], [1.0, 1.0]]],
+        ]});
+        let (x, y) = label_point_of_largest_part(&g).expect("a label point");
+        assert!(
+            (1.0..=3.0).contains(&x) && (1.0..=3.0).contains(&y),
+            "({x}, {y})"
+        );
+        let line = json!({"type": "LineString", "coordinates": [[0.0, 0.0], [1.0, 1.0]]});
+        assert_eq!(label_point_of_largest_part(&line), None);
     }
 
     #[test]

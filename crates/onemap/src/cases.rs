@@ -53,6 +53,8 @@ pub struct NewCase {
     pub urgency: Urgency,
     /// Who files it (operator, patrol member, `hotline`, `camera-ai`).
     pub actor: String,
+    /// For a camera AI alert: the alert, recorded with the case in the same transaction.
+    pub camera_event: Option<crate::camera::CameraEvent>,
 }
 
 impl NewCase {
@@ -74,6 +76,7 @@ impl NewCase {
             money_yuan: 0.0,
             urgency: Urgency::Normal,
             actor: actor.to_string(),
+            camera_event: None,
         }
     }
 }
@@ -180,6 +183,22 @@ pub(crate) enum Effect {
     OrderLate { order_id: String, arrive: bool },
     /// Move the resolve deadline stored on the case.
     CaseResolveDue(Millis),
+    /// Store an operator's decision on a possible duplicate (`case_id` < `other_id`).
+    LinkDecision {
+        case_id: String,
+        other_id: String,
+        decision: &'static str,
+        actor: String,
+    },
+    /// Record a camera AI alert merged into the case.
+    CameraAlert(crate::camera::CameraEvent),
+    /// Record that an operator acknowledged the breach alarm of a clock.
+    AlarmAck {
+        kind: ClockKind,
+        order_id: String,
+        breached_at: Millis,
+        actor: String,
+    },
 }
 
 /// What to append.
@@ -239,6 +258,8 @@ macro_rules! case_from_row {
         }
     }};
 }
+
+pub(crate) use case_from_row;
 
 const INSERT_EVENT: &str = "INSERT INTO case_events (case_id, version, kind, from_state, \
     to_state, actor, at, note, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -318,6 +339,7 @@ impl Store {
             note: format!("{} via {}", matter.name, case.channel),
             case,
             actor: new.actor,
+            camera_event: new.camera_event,
             at_risk_fraction: self.inner.at_risk_fraction,
             reply,
         };

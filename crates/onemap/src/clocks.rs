@@ -241,6 +241,62 @@ macro_rules! apply_effect {
                     .await?;
                 true
             }
+            E::LinkDecision {
+                case_id: a,
+                other_id: b,
+                decision,
+                actor,
+            } => {
+                sqlx::query(
+                    "INSERT INTO case_links (case_id, other_id, decision, decided_by, decided_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, other_id) DO UPDATE \
+                     SET decision = $3, decided_by = $4, decided_at = $5",
+                )
+                .bind(a)
+                .bind(b)
+                .bind(*decision)
+                .bind(actor)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+                true
+            }
+            E::CameraAlert(ev) => {
+                sqlx::query(
+                    "INSERT INTO camera_alerts (camera_id, event_type, at, received_at, case_id, \
+                     source) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&ev.camera_id)
+                .bind(&ev.event_type)
+                .bind(ev.at)
+                .bind($now)
+                .bind($case_id)
+                .bind(&ev.source)
+                .execute(&mut *$tx)
+                .await?;
+                true
+            }
+            E::AlarmAck {
+                kind,
+                order_id,
+                breached_at,
+                actor,
+            } => {
+                sqlx::query(
+                    "INSERT INTO alarm_acks (case_id, kind, order_id, breached_at, \
+                     acknowledged_by, at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (case_id, kind, order_id, breached_at) DO NOTHING",
+                )
+                .bind($case_id)
+                .bind(kind.as_str())
+                .bind(order_id)
+                .bind(*breached_at)
+                .bind(actor)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+                true
+            }
             E::CaseResolveDue(due) => {
                 sqlx::query("UPDATE cases SET resolve_due = $2 WHERE id = $1")
                     .bind($case_id)

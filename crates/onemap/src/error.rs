@@ -46,6 +46,12 @@ pub enum Error {
     /// Input was rejected before anything was written.
     #[error("{0}")]
     Invalid(String),
+    /// The caller did not prove who it is (no session, a wrong password, an unknown key).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller is known but its role or street does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
     /// A layer import found bad features; nothing was written.
     #[error("{layer}: {} bad feature(s), nothing imported: {}", problems.len(), problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     BadFeatures {
@@ -106,6 +112,10 @@ pub enum ErrorCode {
     IllegalTransition,
     /// See [`Error::Invalid`] and [`Error::BadFeatures`].
     Invalid,
+    /// See [`Error::Unauthorized`].
+    Unauthorized,
+    /// See [`Error::Forbidden`].
+    Forbidden,
     /// See [`Error::Cancelled`].
     Cancelled,
     /// Database, migration or file failures.
@@ -120,6 +130,8 @@ impl Error {
             Error::Conflict { .. } => ErrorCode::Conflict,
             Error::IllegalTransition { .. } => ErrorCode::IllegalTransition,
             Error::Invalid(_) | Error::BadFeatures { .. } => ErrorCode::Invalid,
+            Error::Unauthorized(_) => ErrorCode::Unauthorized,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::Cancelled => ErrorCode::Cancelled,
             Error::Database(_) | Error::Migrate(_) | Error::Io { .. } => ErrorCode::Internal,
         }
@@ -127,6 +139,26 @@ impl Error {
 
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())
+    }
+}
+
+impl ErrorCode {
+    /// The code as it crosses IPC and HTTP (`not_found`, `conflict`, …).
+    ///
+    /// ```
+    /// assert_eq!(onemap::ErrorCode::IllegalTransition.as_str(), "illegal_transition");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::IllegalTransition => "illegal_transition",
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::Internal => "internal",
+        }
     }
 }
 

@@ -26,6 +26,7 @@ pub(crate) struct Job {
     pub(crate) case: Case,
     pub(crate) actor: String,
     pub(crate) note: String,
+    pub(crate) camera_event: Option<crate::camera::CameraEvent>,
     pub(crate) at_risk_fraction: f64,
     pub(crate) reply: oneshot::Sender<Result<String>>,
 }
@@ -195,6 +196,26 @@ async fn write(db: &Db, seat: &str, jobs: &[&Job]) -> Result<Vec<String>> {
                     .push_bind("running");
             });
             qb.build().execute(&mut *tx).await?;
+            let alerts: Vec<(&String, &crate::camera::CameraEvent, i64)> = chunk
+                .iter()
+                .zip(idc)
+                .filter_map(|(j, id)| Some((id, j.camera_event.as_ref()?, j.case.reported_at)))
+                .collect();
+            if !alerts.is_empty() {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO camera_alerts (camera_id, event_type, at, received_at, case_id, \
+                     source) ",
+                );
+                qb.push_values(alerts, |mut b, (id, ev, received)| {
+                    b.push_bind(ev.camera_id.clone())
+                        .push_bind(ev.event_type.clone())
+                        .push_bind(ev.at)
+                        .push_bind(received)
+                        .push_bind(id.clone())
+                        .push_bind(ev.source.clone());
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
         }
         if p.is_postgres() {
             let changes: Vec<Change> = jobs

@@ -69,11 +69,20 @@ impl Locator for Nowhere {
     }
 }
 
+/// A locator and, when it is one, the geo core's Atlas behind it.
+pub type LocatorAndAtlas = (Arc<dyn Locator>, Option<Arc<onemap_geo::atlas::Atlas>>);
+
 /// Builds a fresh locator from the layers in the store (after an import or a rating change).
 pub trait AtlasBuilder: Send + Sync {
     /// Builds from a dataset: layer name → GeoJSON FeatureCollection text, the layout of
     /// `geodata/guangming/`.
     fn build(&self, layers: &[(String, String)]) -> crate::Result<Arc<dyn Locator>>;
+
+    /// Builds the locator and, when it is one, the geo core's Atlas behind it (planning works
+    /// on the Atlas itself). By default: [`AtlasBuilder::build`] and no Atlas.
+    fn build_with_atlas(&self, layers: &[(String, String)]) -> crate::Result<LocatorAndAtlas> {
+        Ok((self.build(layers)?, None))
+    }
 }
 
 /// A plain locator over the sub-grid polygons: a bounding-box filter then point-in-polygon.
@@ -172,6 +181,10 @@ pub struct GeoAtlasBuilder;
 
 impl AtlasBuilder for GeoAtlasBuilder {
     fn build(&self, layers: &[(String, String)]) -> crate::Result<Arc<dyn Locator>> {
+        Ok(self.build_with_atlas(layers)?.0)
+    }
+
+    fn build_with_atlas(&self, layers: &[(String, String)]) -> crate::Result<LocatorAndAtlas> {
         const EMPTY: &str = r#"{"type":"FeatureCollection","features":[]}"#;
         let get = |name: &str| {
             layers
@@ -181,7 +194,7 @@ impl AtlasBuilder for GeoAtlasBuilder {
         };
         let tree = ["districts", "streets", "communities", "subgrids"];
         if tree.iter().any(|n| get(n).is_none()) {
-            return SubgridPolygonsBuilder.build(layers);
+            return Ok((SubgridPolygonsBuilder.build(layers)?, None));
         }
         let sources = onemap_geo::dataset::Sources {
             districts: get("districts").unwrap_or(EMPTY),
@@ -195,6 +208,7 @@ impl AtlasBuilder for GeoAtlasBuilder {
         let atlas = onemap_geo::dataset::Dataset::from_sources(&sources)
             .and_then(onemap_geo::atlas::Atlas::from_dataset)
             .map_err(|e| crate::Error::invalid(format!("building the Atlas: {e}")))?;
-        Ok(Arc::new(atlas))
+        let atlas = Arc::new(atlas);
+        Ok((Arc::clone(&atlas) as Arc<dyn Locator>, Some(atlas)))
     }
 }

@@ -199,6 +199,7 @@ macro_rules! order_from_row {
         }
     }};
 }
+pub(crate) use order_from_row;
 
 impl Store {
     /// Orders a department to a case the caller saw at `case_version`.

@@ -176,6 +176,8 @@ pub(crate) struct Inner {
     pub(crate) thresholds: GradeThresholds,
     pub(crate) at_risk_fraction: f64,
     pub(crate) locator: RwLock<Arc<dyn Locator>>,
+    /// The geo core's Atlas behind the locator, when it is one (for planning).
+    pub(crate) geo: RwLock<Option<Arc<onemap_geo::atlas::Atlas>>>,
     pub(crate) atlas: Arc<dyn AtlasBuilder>,
     pub(crate) writer: tokio::sync::mpsc::Sender<crate::intake::Job>,
     pub(crate) matters: RwLock<std::collections::HashMap<String, crate::matters::Matter>>,
@@ -282,6 +284,7 @@ impl Store {
                 thresholds,
                 at_risk_fraction,
                 locator: RwLock::new(Arc::new(Nowhere)),
+                geo: RwLock::new(None),
                 atlas: opts.atlas,
                 listener,
             }),
@@ -335,12 +338,26 @@ impl Store {
         }
     }
 
-    /// Rebuilds the locator from the stored layers and swaps it in whole.
+    /// Rebuilds the locator (and the Atlas behind it) from the stored layers and swaps it in
+    /// whole.
     pub async fn rebuild_atlas(&self) -> Result<()> {
         let layers = self.dataset().await?;
-        let locator = self.inner.atlas.build(&layers)?;
+        let (locator, atlas) = self.inner.atlas.build_with_atlas(&layers)?;
         self.set_locator(locator);
+        match self.inner.geo.write() {
+            Ok(mut g) => *g = atlas,
+            Err(poisoned) => *poisoned.into_inner() = atlas,
+        }
         Ok(())
+    }
+
+    /// The geo core's Atlas of the stored layers, when the whole administrative tree is stored
+    /// (swapped whole after every layer change, like the locator).
+    pub fn atlas(&self) -> Option<Arc<onemap_geo::atlas::Atlas>> {
+        match self.inner.geo.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// Closes the pool (waits for connections to finish).

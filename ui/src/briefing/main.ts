@@ -6,7 +6,7 @@
 // personal data.
 import '../style.css';
 import './briefing.css';
-import { createBackend, type LayerName } from '../backend';
+import { createBackend } from '../backend';
 import { lang, setLang, t } from '../i18n';
 import { MapView, TOGGLES, type Toggle } from '../map';
 import { DotsLayer, RiskLayer } from '../map/overlays';
@@ -47,7 +47,9 @@ let simT = 0;
 let playing = false;
 let lastFrame = 0;
 
-const view = new MapView(mapEl, 'dark', [113.85, 22.68, 114.0, 22.86], () => { /* no popups on a briefing screen */ });
+// Roads come as vector tiles (buildings and cameras too, hidden here); the outlines as GeoJSON.
+const tiles = { url: (l: 'buildings' | 'cameras' | 'roads') => backend.tileUrl(l), bbox: [113.85, 22.68, 114.0, 22.86] as [number, number, number, number] };
+const view = new MapView(mapEl, 'dark', tiles, () => { /* no popups on a briefing screen */ });
 let risk: RiskLayer;
 let dots: DotsLayer;
 
@@ -220,7 +222,7 @@ async function start(): Promise<void> {
   const overview = await backend.overview();
   await view.ready();
   for (const x of Object.keys(TOGGLES) as Toggle[]) view.setVisible(x, ['context', 'streets', 'communities', 'roads'].includes(x));
-  const layers: LayerName[] = ['context', 'districts', 'streets', 'communities', 'labels', 'roads'];
+  const layers = ['context', 'districts', 'streets', 'communities', 'labels'] as const;
   const [fetched, sub, tr] = await Promise.all([
     Promise.all(layers.map((n) => backend.layer(n).then((fc) => [n, fc] as const))),
     backend.layer('subgrids'),

@@ -6,14 +6,14 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import type { Feature, FeatureCollection, Point } from 'geojson';
 import { addIcons } from './icons';
 import { DEFAULT_ON, LYR, SRC, TOGGLES, type Toggle } from './ids';
-import { baseStyle, ensureLayers, ensureSources } from './layers';
+import { baseStyle, ensureLayers, ensureSources, type TileSources } from './layers';
 import { clearPreview, showPreview } from './preview';
 import { PALETTES, type ThemeName } from './theme';
 
 // maplibre-gl 6 inside Tauri (origin tauri://localhost) needs its worker set by hand.
 maplibregl.setWorkerUrl(new URL(workerUrl, location.href).href);
 
-export { DEFAULT_ON, TOGGLES, type Toggle };
+export { DEFAULT_ON, TOGGLES, type TileSources, type Toggle };
 export type { ThemeName };
 export type Bbox = [number, number, number, number];
 
@@ -24,14 +24,15 @@ export type MapPick =
   | { kind: 'street' | 'community' | 'subgrid'; id: string; lngLat: [number, number] }
   | { kind: 'gap'; props: Record<string, unknown>; lngLat: [number, number] };
 
+/** The layers that arrive as GeoJSON (buildings, cameras and roads come as vector tiles). */
 export type MapLayerName =
-  | 'context' | 'districts' | 'streets' | 'communities' | 'subgrids' | 'roads' | 'stations'
-  | 'circles' | 'buildings' | 'cameras' | 'cases' | 'gaps' | 'labels';
+  | 'context' | 'districts' | 'streets' | 'communities' | 'subgrids' | 'stations'
+  | 'circles' | 'cases' | 'gaps' | 'labels';
 
 const SOURCE_OF: Record<MapLayerName, string> = {
   context: SRC.context, districts: SRC.districts, streets: SRC.streets,
-  communities: SRC.communities, subgrids: SRC.subgrids, roads: SRC.roads, stations: SRC.stations,
-  circles: SRC.circles, buildings: SRC.buildings, cameras: SRC.cameras, cases: SRC.cases, gaps: SRC.gaps, labels: SRC.labels,
+  communities: SRC.communities, subgrids: SRC.subgrids, stations: SRC.stations,
+  circles: SRC.circles, cases: SRC.cases, gaps: SRC.gaps, labels: SRC.labels,
 };
 
 const PULSE_MS = 45_000;
@@ -45,8 +46,13 @@ export class MapView {
   private animating = false;
   private popup: maplibregl.Popup | null = null;
   private readonly styleReady: Promise<void>;
+  /** Room the docked panels take on each side; fits keep their target clear of it. */
+  private pad = { left: 320, right: 320 };
+  /** When set, a click on the map goes here instead of picking a feature (placing a new case). */
+  private clickHandler: ((lngLat: [number, number]) => void) | null = null;
 
-  constructor(container: HTMLElement, theme: ThemeName, bbox: Bbox, onPick: (p: MapPick) => void) {
+  constructor(container: HTMLElement, theme: ThemeName, tiles: TileSources, onPick: (p: MapPick) => void) {
+    const bbox = tiles.bbox;
     this.theme = theme;
     this.map = new maplibregl.Map({
       container,
@@ -65,14 +71,18 @@ export class MapView {
     this.styleReady = new Promise((resolve) => {
       this.map.once('load', () => {
         addIcons(this.map);
-        ensureSources(this.map);
+        ensureSources(this.map, tiles);
         ensureLayers(this.map, PALETTES[this.theme]);
         this.applyVisibility();
         resolve();
       });
     });
-    this.map.on('click', (e) => this.pick(e, onPick));
+    this.map.on('click', (e) => {
+      if (this.clickHandler) this.clickHandler([e.lngLat.lng, e.lngLat.lat]);
+      else this.pick(e, onPick);
+    });
     this.map.on('mousemove', (e) => {
+      if (this.clickHandler) { this.map.getCanvas().style.cursor = 'crosshair'; return; }
       const hit = this.map.queryRenderedFeatures(e.point, { layers: this.clickable().slice(0, 7) });
       this.map.getCanvas().style.cursor = hit.length ? 'pointer' : '';
     });
@@ -142,6 +152,11 @@ export class MapView {
 
   liveCaseCount(): number { return this.pulsing.size; }
 
+  /** Building features (cells and single buildings) drawn from the tiles now. */
+  drawnBuildings(): number {
+    return this.map.queryRenderedFeatures({ layers: [LYR.buildingClusters, LYR.buildingPoints] }).length;
+  }
+
   private pushCases(): void {
     (this.map.getSource(SRC.cases) as maplibregl.GeoJSONSource | undefined)
       ?.setData({ type: 'FeatureCollection', features: this.cases });
@@ -169,12 +184,29 @@ export class MapView {
     requestAnimationFrame(step);
   }
 
-  fitBbox(b: Bbox, maxZoom = 16.5): void {
+  /** Flies to `b` (a point when west = east); `animate: false` jumps there at once. */
+  fitBbox(b: Bbox, maxZoom = 16.5, animate = true): void {
+    const motion = animate ? { speed: 1.6 } : { duration: 0 };
     if (b[0] === b[2] && b[1] === b[3]) {
-      this.map.flyTo({ center: [b[0], b[1]], zoom: Math.max(this.map.getZoom(), 17), speed: 1.6 });
+      if (animate) this.flyToPoint(b[0], b[1], Math.max(this.map.getZoom(), 17));
+      else this.map.jumpTo({ center: [b[0], b[1]], zoom: Math.max(this.map.getZoom(), 17) });
     } else {
-      this.map.fitBounds(b, { padding: { top: 110, bottom: 60, left: 320, right: 320 }, maxZoom, speed: 1.6 });
+      this.map.fitBounds(b, { padding: { top: 110, bottom: 60, ...this.pad }, maxZoom, ...motion });
     }
+  }
+
+  /** Centres `lon, lat` in the room the docks leave, at `zoom`. */
+  flyToPoint(lon: number, lat: number, zoom = this.map.getZoom()): void {
+    this.map.flyTo({ center: [lon, lat], zoom, speed: 1.6, offset: [(this.pad.left - this.pad.right) / 2, 32] });
+  }
+
+  /** Tells fits how much room the docked panels take on the left and right (pixels). */
+  setPadding(pad: { left: number; right: number }): void { this.pad = { ...pad }; }
+
+  /** Routes the next clicks to `handler` (a crosshair cursor) instead of picking; `null` ends it. */
+  setClickHandler(handler: ((lngLat: [number, number]) => void) | null): void {
+    this.clickHandler = handler;
+    if (!handler) this.map.getCanvas().style.cursor = '';
   }
 
   showPopup(lngLat: [number, number], content: HTMLElement): void {
@@ -218,10 +250,8 @@ export class MapView {
         case LYR.buildingPoints: onPick({ kind: 'building', id: String(p.id), lngLat: at }); return;
         case LYR.cameras: onPick({ kind: 'camera', props: p, lngLat: at }); return;
         case LYR.buildingClusters: {
-          const src = this.map.getSource(SRC.buildings) as maplibregl.GeoJSONSource;
-          void src.getClusterExpansionZoom(Number(p.cluster_id)).then((z) => {
-            this.map.easeTo({ center: at, zoom: z + 0.2 });
-          });
+          // A cell of the tiles: two zooms in, its cells split four ways each.
+          this.map.easeTo({ center: at, zoom: Math.min(this.map.getZoom() + 2, 16) });
           return;
         }
         case LYR.gapsFill: onPick({ kind: 'gap', props: p, lngLat }); return;

@@ -2,7 +2,7 @@
 // a theme switch) updates paint and layout in place and keeps each layer's visibility.
 import type {
   ExpressionSpecification, GeoJSONSourceSpecification, LayerSpecification, Map as MlMap,
-  StyleSpecification,
+  StyleSpecification, VectorSourceSpecification,
 } from 'maplibre-gl';
 import { CAMERA_ICON, STATION_ICON } from './icons';
 import { FONT, FONT_BOLD, LYR, SRC } from './ids';
@@ -24,28 +24,40 @@ function geojson(extra: Partial<GeoJSONSourceSpecification> = {}): GeoJSONSource
   return { type: 'geojson', data: EMPTY, ...extra };
 }
 
-/** Adds every source once (empty; data arrives by setData). */
-export function ensureSources(map: MlMap): void {
+/** Where the tiled layers come from: a URL template per layer, and the data's extent. */
+export interface TileSources {
+  url: (layer: 'buildings' | 'cameras' | 'roads') => string;
+  bbox: [number, number, number, number];
+}
+
+/** The zoom from which each building is its own feature in the tiles (below it, cells). */
+export const BUILDING_DETAIL_ZOOM = 14;
+
+/** Vector tiles cut by the Rust side: `source-layer` is the layer's own name. */
+function tiled(url: string, bbox: [number, number, number, number], minzoom: number, maxzoom: number): VectorSourceSpecification {
+  return { type: 'vector', tiles: [url], minzoom, maxzoom, bounds: bbox };
+}
+
+/** Adds every source once: GeoJSON ones empty (data arrives by setData), tiled ones with
+ * their URL (MapLibre asks for the tiles in view). */
+export function ensureSources(map: MlMap, tiles: TileSources): void {
+  const vector: Record<string, VectorSourceSpecification> = {
+    [SRC.buildings]: tiled(tiles.url('buildings'), tiles.bbox, 0, BUILDING_DETAIL_ZOOM),
+    // Cameras show from zoom 12 (the layer's minzoom): no tiles are asked below it.
+    [SRC.cameras]: tiled(tiles.url('cameras'), tiles.bbox, 12, 14),
+    // Roads: arterials at every zoom, secondary from z10 and local ones from z13 in the tiles.
+    [SRC.roads]: tiled(tiles.url('roads'), tiles.bbox, 0, 14),
+  };
+  for (const [id, spec] of Object.entries(vector)) if (!map.getSource(id)) map.addSource(id, spec);
   const specs: Record<string, GeoJSONSourceSpecification> = {
     [SRC.context]: geojson(),
     [SRC.districts]: geojson(),
     [SRC.streets]: geojson(),
     [SRC.communities]: geojson(),
     [SRC.subgrids]: geojson(),
-    [SRC.roads]: geojson(),
     [SRC.gaps]: geojson(),
     [SRC.circles]: geojson(),
     [SRC.stations]: geojson(),
-    [SRC.buildings]: geojson({
-      cluster: true,
-      clusterRadius: 42,
-      clusterMaxZoom: 14,
-      clusterProperties: {
-        warning: ['+', ['case', ['==', ['get', 'rating'], 'warning'], 1, 0]],
-        general: ['+', ['case', ['==', ['get', 'rating'], 'general'], 1, 0]],
-      },
-    }),
-    [SRC.cameras]: geojson(),
     [SRC.cases]: geojson(),
     [SRC.labels]: geojson(),
   };
@@ -93,7 +105,8 @@ export function ensureLayers(map: MlMap, p: Palette): void {
     { id: LYR.contextFill, type: 'fill', source: SRC.context, paint: { 'fill-color': p.contextFill, 'fill-opacity': 0.9 } },
     { id: LYR.contextLine, type: 'line', source: SRC.context, paint: { 'line-color': p.contextLine, 'line-width': 1, 'line-dasharray': [3, 2] } },
     {
-      id: LYR.contextLabel, type: 'symbol', source: SRC.context, maxzoom: 13,
+      // From one label point per place (a polygon's label would repeat on every island).
+      id: LYR.contextLabel, type: 'symbol', source: SRC.labels, maxzoom: 13, filter: ['==', ['get', 'kind'], 'context'],
       layout: { 'text-font': FONT, 'text-size': 14, 'text-field': ['get', 'name'], 'text-letter-spacing': 0.2 },
       paint: { 'text-color': p.contextText, 'text-halo-color': p.textHalo, 'text-halo-width': 1 },
     },
@@ -105,11 +118,11 @@ export function ensureLayers(map: MlMap, p: Palette): void {
     { id: LYR.subgridFill, type: 'fill', source: SRC.subgrids, minzoom: 13, paint: { 'fill-color': p.subgridLine, 'fill-opacity': zoomed([13, 0.0, 15, 0.03]) } },
     // Roads.
     {
-      id: LYR.roadsMinor, type: 'line', source: SRC.roads, minzoom: 13.5, filter: ['==', ['get', 'class'], 'local'],
+      id: LYR.roadsMinor, type: 'line', source: SRC.roads, 'source-layer': 'roads', minzoom: 13.5, filter: ['==', ['get', 'class'], 'local'],
       paint: { 'line-color': p.roadMinor, 'line-width': zoomed([13.5, 0.5, 17, 3]) },
     },
     {
-      id: LYR.roadsMajor, type: 'line', source: SRC.roads, filter: ['!=', ['get', 'class'], 'local'],
+      id: LYR.roadsMajor, type: 'line', source: SRC.roads, 'source-layer': 'roads', filter: ['!=', ['get', 'class'], 'local'],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: {
         'line-color': p.roadMajor,
@@ -120,7 +133,7 @@ export function ensureLayers(map: MlMap, p: Palette): void {
       },
     },
     {
-      id: LYR.roadsLabel, type: 'symbol', source: SRC.roads, minzoom: 14.5, filter: ['!=', ['get', 'class'], 'local'],
+      id: LYR.roadsLabel, type: 'symbol', source: SRC.roads, 'source-layer': 'roads', minzoom: 14.5, filter: ['!=', ['get', 'class'], 'local'],
       layout: { 'symbol-placement': 'line', 'text-font': FONT, 'text-size': 11, 'text-field': ['get', 'name'] },
       paint: { 'text-color': p.roadText, 'text-halo-color': p.textHalo, 'text-halo-width': 1.2 },
     },
@@ -168,9 +181,10 @@ export function ensureLayers(map: MlMap, p: Palette): void {
       paint: { 'line-color': p.districtLine, 'line-width': zoomed([9, 1.5, 14, 3]) },
     },
     { id: LYR.selectedLine, type: 'line', source: SRC.subgrids, filter: ['==', ['get', 'code'], ''], paint: { 'line-color': p.selected, 'line-width': 3 } },
-    // Buildings: clusters coloured by their share of warnings, points by rating.
+    // Buildings: cells (below BUILDING_DETAIL_ZOOM) coloured by their share of warnings, points
+    // by rating.
     {
-      id: LYR.buildingClusters, type: 'circle', source: SRC.buildings, filter: ['has', 'point_count'],
+      id: LYR.buildingClusters, type: 'circle', source: SRC.buildings, 'source-layer': 'buildings', filter: ['has', 'point_count'],
       paint: {
         'circle-color': ['interpolate', ['linear'], WARNING_SHARE, 0, p.safe, 0.06, p.general, 0.12, p.warning],
         'circle-opacity': ['interpolate', ['linear'], WARNING_SHARE, 0, 0.45, 0.06, 0.7, 0.12, 0.92],
@@ -180,13 +194,13 @@ export function ensureLayers(map: MlMap, p: Palette): void {
       },
     },
     {
-      id: LYR.buildingClusterCount, type: 'symbol', source: SRC.buildings,
+      id: LYR.buildingClusterCount, type: 'symbol', source: SRC.buildings, 'source-layer': 'buildings',
       filter: ['all', ['has', 'point_count'], ['>', ['get', 'warning'], 0], ['>=', WARNING_SHARE, 0.06]],
       layout: { 'text-font': FONT_BOLD, 'text-size': 10.5, 'text-field': ['to-string', ['get', 'warning']], 'text-allow-overlap': true },
       paint: { 'text-color': '#ffffff', 'text-halo-color': '#7f1d1d', 'text-halo-width': 1 },
     },
     {
-      id: LYR.buildingPoints, type: 'circle', source: SRC.buildings, filter: ['!', ['has', 'point_count']],
+      id: LYR.buildingPoints, type: 'circle', source: SRC.buildings, 'source-layer': 'buildings', filter: ['!', ['has', 'point_count']],
       paint: {
         'circle-color': ['match', ['get', 'rating'], 'warning', p.warning, 'general', p.general, p.safe],
         'circle-radius': zoomed([12, 2, 15, 3.5, 18, 7]),
@@ -195,7 +209,7 @@ export function ensureLayers(map: MlMap, p: Palette): void {
       },
     },
     // Cameras.
-    { id: LYR.cameras, type: 'symbol', source: SRC.cameras, minzoom: 12, layout: { 'icon-image': CAMERA_ICON, 'icon-allow-overlap': true } },
+    { id: LYR.cameras, type: 'symbol', source: SRC.cameras, 'source-layer': 'cameras', minzoom: 12, layout: { 'icon-image': CAMERA_ICON, 'icon-allow-overlap': true } },
     // Stations by level: distinct symbols; small ones appear as you zoom in.
     {
       id: LYR.stations, type: 'symbol', source: SRC.stations,
@@ -209,8 +223,9 @@ export function ensureLayers(map: MlMap, p: Palette): void {
       },
     },
     {
+      // Street halls named from a district's zoom on (the whole city would be a wall of names).
       id: LYR.stationLabels, type: 'symbol', source: SRC.stations,
-      filter: ['any', ['match', ['get', 'level'], ['district_hall', 'street_hall'], true, false], ['>=', ['zoom'], ['match', ['get', 'level'], 'community_hall', 13, 15.5]]],
+      filter: ['any', ['==', ['get', 'level'], 'district_hall'], ['>=', ['zoom'], ['match', ['get', 'level'], 'street_hall', 10.5, 'community_hall', 13, 15.5]]],
       layout: {
         'text-font': FONT, 'text-size': 11, 'text-field': ['get', 'name'], 'text-offset': [0, 1.3],
         'text-anchor': 'top', 'text-max-width': 10, 'text-optional': true,
@@ -253,8 +268,8 @@ export function ensureLayers(map: MlMap, p: Palette): void {
     },
     { id: LYR.communityLabel, type: 'symbol', source: SRC.labels, minzoom: 12.4, maxzoom: 15.5, filter: ['==', ['get', 'kind'], 'community'], ...label(p, zoomed([12.4, 11, 15, 14])) },
     {
-      id: LYR.streetLabel, type: 'symbol', source: SRC.labels, minzoom: 9.5, maxzoom: 13.2, filter: ['==', ['get', 'kind'], 'street'],
-      ...label(p, zoomed([9.5, 12, 12, 17]), true),
+      id: LYR.streetLabel, type: 'symbol', source: SRC.labels, minzoom: 10.2, maxzoom: 13.2, filter: ['==', ['get', 'kind'], 'street'],
+      ...label(p, zoomed([10.2, 12, 12, 17]), true),
       paint: { 'text-color': p.text, 'text-halo-color': p.districtGlow, 'text-halo-width': 0.6, 'text-halo-blur': 0.5 },
     },
     {

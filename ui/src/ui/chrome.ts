@@ -23,7 +23,7 @@ export function header(o: Overview | null, openCases: number, theme: ThemeName, 
   return h('header', { class: 'top' },
     h('div', { class: 'brand' },
       h('div', { class: 'logo' }),
-      h('div', {}, h('div', { class: 'title' }, t('app.title')), h('div', { class: 'subtitle' }, t('app.subtitle')))),
+      h('div', {}, h('div', { class: 'title' }, t((o?.counts.districts ?? 1) > 1 ? 'app.title.city' : 'app.title')), h('div', { class: 'subtitle' }, t('app.subtitle')))),
     h('div', { class: 'stats' },
       stat('header.buildings', fmt(total)),
       stat('header.warning', fmt(o?.ratings.warning ?? 0), 'warn'),
@@ -106,7 +106,7 @@ export function breadcrumb(path: PathItem[], onGo: (p: PathItem) => void): HTMLE
   const crumbs: (HTMLElement | string)[] = [];
   path.forEach((p, i) => {
     if (i > 0) crumbs.push(h('span', { class: 'sep' }, '›'));
-    crumbs.push(h('button', { class: `crumb ${i === path.length - 1 ? 'cur' : ''}`, 'data-testid': `crumb-${p.kind}`, onclick: () => onGo(p) }, p.name));
+    crumbs.push(h('button', { class: `crumb ${i === path.length - 1 ? 'cur' : ''}`, 'data-testid': `crumb-${p.kind}`, onclick: () => onGo(p) }, p.kind === 'city' ? t('crumb.city') : p.name));
   });
   return h('nav', { class: 'breadcrumb', 'data-testid': 'breadcrumb' }, ...crumbs);
 }

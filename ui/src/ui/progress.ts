@@ -1,7 +1,7 @@
 // A progress bar for a background job: stage, count / total, rate and time left, a Cancel
 // button. Polls the job until it ends; resolves with its final status.
 import type { FormatsBackend, JobStatus } from '../backend';
-import { t } from '../i18n';
+import { t, tk } from '../i18n';
 import { fmt, h } from './dom';
 
 export const POLL_MS = 200;
@@ -12,10 +12,27 @@ function seconds(s: number): string {
   return `${Math.floor(v / 60)}m${String(v % 60).padStart(2, '0')}s`;
 }
 
+/**
+ * The backend names its stages in English ("drawing the map", "writing buildings"); show them in
+ * the UI's language: fixed stages by their slug, "writing X" / "reading X" with X translated when
+ * it is a layer. Unknown stages are shown as they come rather than hidden.
+ */
+export function stageLabel(stage: string): string {
+  const fixed = tk(`progress.stage.${stage.replaceAll(' ', '_')}`, '');
+  if (fixed) return fixed;
+  const m = /^(writing|reading) (.+)$/.exec(stage);
+  if (m) {
+    const [, verb, what] = m;
+    const thing = tk(`layer.${what}`, what);
+    return verb === 'writing' ? t('progress.stage.writingThing', { what: thing }) : t('progress.stage.readingThing', { what: thing });
+  }
+  return stage;
+}
+
 /** The line under the bar: `writing buildings · 12,000 / 30,254 · 8,100/s · 2s left`. */
 export function progressText(s: JobStatus): string {
   const p = s.progress;
-  const parts = [p.stage || t('progress.working')];
+  const parts = [p.stage ? stageLabel(p.stage) : t('progress.working')];
   parts.push(p.total > 0 ? `${fmt(p.done)} / ${fmt(p.total)}` : fmt(p.done));
   if (p.rate > 0) parts.push(t('progress.rate', { n: fmt(Math.round(p.rate)) }));
   if (p.eta_seconds != null && s.state === 'running') parts.push(t('progress.eta', { t: seconds(p.eta_seconds) }));

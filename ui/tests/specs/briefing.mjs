@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch, openPage } from '../browser.mjs';
-import { api, assert, base, finish, test } from '../harness.mjs';
+import { api, assert, authHeaders, base, finish, test } from '../harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const data = join(here, '../../../geodata/guangming');
@@ -151,13 +151,13 @@ try {
   await test('the tour exports as numbered PNG slides, saved for the README', async () => {
     const tour = (await api('api/briefing/tour')).body;
     for (const s of tour.steps) {
-      const r = await fetch(new URL(`api/briefing/slides/${s.n}.png`, base));
+      const r = await fetch(new URL(`api/briefing/slides/${s.n}.png`, base), { headers: await authHeaders() });
       assert(r.status === 200 && r.headers.get('content-type') === 'image/png', `slide ${s.n}: ${r.status}`);
       const png = Buffer.from(await r.arrayBuffer());
       assert(png.subarray(1, 4).toString() === 'PNG' && png.readUInt32BE(16) === 1920 && png.readUInt32BE(20) === 1080, `slide ${s.n} is not a 1920×1080 PNG`);
       writeFileSync(join(out, s.slide), png);
     }
-    const zip = await fetch(new URL('api/briefing/slides.zip', base));
+    const zip = await fetch(new URL('api/briefing/slides.zip', base), { headers: await authHeaders() });
     assert(zip.status === 200 && /attachment/.test(zip.headers.get('content-disposition') ?? ''), 'the ZIP downloads');
     const buf = Buffer.from(await zip.arrayBuffer());
     assert(buf.readUInt32LE(0) === 0x04034b50, 'a ZIP archive');

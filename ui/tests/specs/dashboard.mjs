@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launch, openPage, gotoReady, waitIdle } from '../browser.mjs';
-import { api, assert, base, finish, test } from '../harness.mjs';
+import { api, assert, authHeaders, base, finish, test } from '../harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[3] ?? process.env.ONEMAP_BRIEFING_OUT ?? join(here, '../out/dashboard');
@@ -37,10 +37,10 @@ try {
   await test('each chart exports as valid SVG and as PNG', async () => {
     const d = (await api('api/dashboard')).body;
     for (const c of d.charts) {
-      const svg = await fetch(new URL(`api/dashboard/charts/${c.id}.svg`, base));
+      const svg = await fetch(new URL(`api/dashboard/charts/${c.id}.svg`, base), { headers: await authHeaders() });
       const text = await svg.text();
       assert(svg.headers.get('content-type').startsWith('image/svg+xml') && text.includes('<svg') && text.includes('id="onemap-chart"'), `${c.id}.svg`);
-      const png = Buffer.from(await (await fetch(new URL(`api/dashboard/charts/${c.id}.png`, base))).arrayBuffer());
+      const png = Buffer.from(await (await fetch(new URL(`api/dashboard/charts/${c.id}.png`, base), { headers: await authHeaders() })).arrayBuffer());
       assert(png.subarray(1, 4).toString() === 'PNG', `${c.id}.png`);
     }
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-compliance-png]')]);
@@ -51,7 +51,7 @@ try {
     await page.click('[data-testid=lang-toggle]');
     await page.waitForFunction(() => /Appeals today/.test(document.querySelector('[data-testid=tile-today]')?.textContent ?? ''), null, { timeout: 30_000 });
     await chartsLoaded();
-    const svg = await (await fetch(new URL('api/dashboard/charts/cases-by-channel.svg?lang=en', base))).text();
+    const svg = await (await fetch(new URL('api/dashboard/charts/cases-by-channel.svg?lang=en', base), { headers: await authHeaders() })).text();
     assert(/<title>Cases per day, last 30 days, by channel<\/title>/.test(svg) && svg.includes('12345 hotline'), 'English chart texts');
     await page.screenshot({ path: join(out, 'dashboard-en.png') });
     await page.click('[data-testid=lang-toggle]');

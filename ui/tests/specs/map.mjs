@@ -1,7 +1,7 @@
 // The one map, end to end against a running `onemap serve`: `node tests/specs/map.mjs URL`.
 // Every request the page makes is recorded; any to another origin fails the run.
 import { launch, openPage, gotoReady, waitIdle } from '../browser.mjs';
-import { api, assert, base, finish, test } from '../harness.mjs';
+import { api, assert, authHeaders, base, finish, test } from '../harness.mjs';
 
 const browser = await launch();
 const { page, foreign, errors, requests } = await openPage(browser, base);
@@ -142,7 +142,7 @@ try {
     await waitIdle(page);
     const before = await page.evaluate(() => window.__onemap.liveReceived);
     const res = await fetch(new URL('api/cases', base), {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeaders()) },
       body: JSON.stringify({ matter: 'M001', description: '端到端测试：楼道堆放杂物', lon, lat, channel: 'hotline', people: 12 }),
     });
     const created = await res.json();
@@ -155,7 +155,7 @@ try {
       .some((f) => f.properties.id === cid), id);
     assert(onCases, `case ${id} not drawn on the cases layer`);
     const outside = await fetch(new URL('api/cases', base), {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeaders()) },
       body: JSON.stringify({ matter: 'M001', description: 'x', lon: 120, lat: 30 }),
     });
     assert(outside.status === 400, `a case outside the district got ${outside.status}`);

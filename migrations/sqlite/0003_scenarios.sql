@@ -1,0 +1,18 @@
+-- Planning scenarios (issue 7): named what-if plans over the stations layer, saved with an
+-- optimistic version. `plan` is the JSON of onemap_geo::scenario::Plan (added, changed and
+-- removed stations). Keep in step with ../postgres/0003_scenarios.sql.
+
+CREATE TABLE scenarios (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    plan        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_by  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_by  TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    applied_at  INTEGER,
+    applied_by  TEXT
+);
+CREATE UNIQUE INDEX scenarios_by_name ON scenarios (name);
