@@ -359,14 +359,20 @@ async fn planning_create(
     note: Option<String>,
     from: Option<String>,
 ) -> Result<onemap_server::planning::ScenarioView, ApiError> {
-    p.create(
-        &name,
-        note.as_deref().unwrap_or(""),
-        from.as_deref(),
-        "desktop",
-    )
-    .await
-    .map_err(perr)
+    let made = p
+        .create(
+            &name,
+            note.as_deref().unwrap_or(""),
+            from.as_deref(),
+            "local",
+        )
+        .await;
+    let id = made
+        .as_ref()
+        .map_or_else(|_| String::new(), |v| v.scenario.id.clone());
+    p.audited(&Principal::local_admin(), "scenario.create", &id, made)
+        .await
+        .map_err(perr)
 }
 
 #[tauri::command]
@@ -401,14 +407,18 @@ async fn planning_save(
     name: Option<String>,
     note: Option<String>,
 ) -> Result<onemap_server::planning::ScenarioView, ApiError> {
-    p.save(&id, name.as_deref(), note.as_deref(), "desktop")
+    let saved = p.save(&id, name.as_deref(), note.as_deref(), "local").await;
+    p.audited(&Principal::local_admin(), "scenario.save", &id, saved)
         .await
         .map_err(perr)
 }
 
 #[tauri::command]
 async fn planning_delete(p: State<'_, Arc<Planning>>, id: String) -> Result<(), ApiError> {
-    p.delete(&id).await.map_err(perr)
+    let removed = p.delete(&id).await;
+    p.audited(&Principal::local_admin(), "scenario.delete", &id, removed)
+        .await
+        .map_err(perr)
 }
 
 #[tauri::command]
@@ -429,7 +439,10 @@ async fn planning_compare(
 
 #[tauri::command]
 async fn planning_apply(p: State<'_, Arc<Planning>>, id: String) -> Result<Value, ApiError> {
-    p.apply(&id, "desktop").await.map_err(perr)
+    let applied = p.apply(&id, "local").await;
+    p.audited(&Principal::local_admin(), "scenario.apply", &id, applied)
+        .await
+        .map_err(perr)
 }
 
 #[tauri::command]

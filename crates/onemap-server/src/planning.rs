@@ -581,6 +581,31 @@ impl Planning {
         self.store.as_ref().ok_or_else(PlanningError::no_store)
     }
 
+    /// Puts a planning write (`scenario.create`, `.save`, `.delete`, `.apply`) on scenario
+    /// `id` in the store's audit log, as done or failed; then hands back its result. Without
+    /// a store nothing persists, so there is nothing to record.
+    ///
+    /// # Errors
+    /// The write's own error; `internal` when the audit entry cannot be written.
+    pub async fn audited<T>(
+        &self,
+        who: &onemap::access::Principal,
+        action: &str,
+        id: &str,
+        result: Result<T>,
+    ) -> Result<T> {
+        if let Some(store) = &self.store {
+            let (outcome, detail) = match &result {
+                Ok(_) => (onemap::audit::Outcome::Ok, String::new()),
+                Err(e) => (onemap::audit::Outcome::Failed, e.message.clone()),
+            };
+            let entry =
+                onemap::audit::Entry::by(who, action, format!("scenario:{id}"), outcome, detail);
+            store.audit(entry).await?;
+        }
+        result
+    }
+
     /// The working copy of scenario `id`, loaded from the store when not in memory, rebased
     /// onto the current saved layers when they changed.
     async fn working(&self, id: &str) -> Result<Arc<Mutex<Working>>> {

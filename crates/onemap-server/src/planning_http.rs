@@ -30,10 +30,8 @@ use onemap_geo::scenario::Edit;
 use onemap_report::{Format, Lang};
 use serde::Deserialize;
 
+use crate::guard::Caller;
 use crate::planning::{Export, Planning, PlanningError, SuggestParams, parse_level, parse_service};
-
-/// Who is acting, until the app API's principals reach these routes.
-const ACTOR: &str = "planner";
 
 /// A planning error as an HTTP answer: `{code, message}` with its status.
 pub struct PlanningHttpError(PlanningError);
@@ -173,9 +171,19 @@ struct CreateBody {
     from: Option<String>,
 }
 
-async fn create(State(p): State<Arc<Planning>>, b: axum::body::Bytes) -> Answer {
+async fn create(
+    State(p): State<Arc<Planning>>,
+    Caller(who): Caller,
+    b: axum::body::Bytes,
+) -> Answer {
     let b: CreateBody = body(&b, "the scenario")?;
-    let v = p.create(&b.name, &b.note, b.from.as_deref(), ACTOR).await?;
+    let made = p
+        .create(&b.name, &b.note, b.from.as_deref(), &who.user)
+        .await;
+    let id = made
+        .as_ref()
+        .map_or_else(|_| String::new(), |v| v.scenario.id.clone());
+    let v = p.audited(&who, "scenario.create", &id, made).await?;
     Ok((StatusCode::CREATED, axum::Json(v)).into_response())
 }
 
@@ -194,6 +202,7 @@ struct SaveBody {
 
 async fn save(
     State(p): State<Arc<Planning>>,
+    Caller(who): Caller,
     Path(id): Path<String>,
     b: axum::body::Bytes,
 ) -> Answer {
@@ -202,14 +211,19 @@ async fn save(
     } else {
         body(&b, "the save")?
     };
-    Ok(json(
-        &p.save(&id, b.name.as_deref(), b.note.as_deref(), ACTOR)
-            .await?,
-    ))
+    let saved = p
+        .save(&id, b.name.as_deref(), b.note.as_deref(), &who.user)
+        .await;
+    Ok(json(&p.audited(&who, "scenario.save", &id, saved).await?))
 }
 
-async fn remove(State(p): State<Arc<Planning>>, Path(id): Path<String>) -> Answer {
-    p.delete(&id).await?;
+async fn remove(
+    State(p): State<Arc<Planning>>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Answer {
+    let removed = p.delete(&id).await;
+    p.audited(&who, "scenario.delete", &id, removed).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -238,8 +252,16 @@ async fn undo(State(p): State<Arc<Planning>>, Path(id): Path<String>) -> Answer 
     Ok(json(&p.undo(&id).await?))
 }
 
-async fn apply(State(p): State<Arc<Planning>>, Path(id): Path<String>) -> Answer {
-    let v = heavy(&p, move |p| async move { p.apply(&id, ACTOR).await }).await?;
+async fn apply(
+    State(p): State<Arc<Planning>>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Answer {
+    let v = heavy(&p, move |p| async move {
+        let applied = p.apply(&id, &who.user).await;
+        p.audited(&who, "scenario.apply", &id, applied).await
+    })
+    .await?;
     Ok(json(&v))
 }
 

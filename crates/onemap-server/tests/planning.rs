@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use onemap::access::{Principal, Role, Via};
+use onemap::audit::Query as AuditQuery;
 use onemap::datum::Datum;
 use onemap::{Store, Target};
 use onemap_server::planning::Planning;
@@ -106,18 +108,33 @@ async fn call(
     body: Option<Value>,
 ) -> (StatusCode, Vec<u8>) {
     let app: axum::Router = onemap_server::planning_http::routes(Arc::clone(p));
-    let req = Request::builder()
+    let mut req = Request::builder()
         .method(method)
         .uri(uri)
         .header("content-type", "application/json")
         .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
         .expect("request");
+    // What the guard puts on a request it let through: here a planner.
+    req.extensions_mut().insert(planner());
     let res = app.oneshot(req).await.expect("answer");
     let status = res.status();
     let bytes = axum::body::to_bytes(res.into_body(), 64 << 20)
         .await
         .expect("body");
     (status, bytes.to_vec())
+}
+
+fn planner() -> Principal {
+    Principal {
+        user: "plan.wang".into(),
+        display_name: "规划 王".into(),
+        role: Role::Planner,
+        street: None,
+        via: Via::Session,
+        channel: None,
+        key_id: None,
+        rate_per_min: None,
+    }
 }
 
 async fn json_call(
@@ -311,6 +328,28 @@ async fn a_scenario_is_edited_saved_and_applied(postgres: bool) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{ap}");
+    // Every planning write is on the audit log under the planner who made it, the refused
+    // apply (before the save) as failed.
+    let log = store
+        .audit_log(&AuditQuery {
+            target: Some(format!("scenario:{id}")),
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("audit log");
+    let seen: Vec<(&str, &str, &str)> = log
+        .iter()
+        .rev()
+        .map(|r| (r.actor.as_str(), r.action.as_str(), r.outcome.as_str()))
+        .collect();
+    for want in [
+        ("plan.wang", "scenario.create", "ok"),
+        ("plan.wang", "scenario.apply", "failed"),
+        ("plan.wang", "scenario.save", "ok"),
+        ("plan.wang", "scenario.apply", "ok"),
+    ] {
+        assert!(seen.contains(&want), "{want:?} not in {seen:?}");
+    }
     assert_eq!(
         store
             .layer_features("stations")

@@ -74,7 +74,30 @@ impl SessionCache {
 /// Token buckets by name: `rate` requests a minute with bursts of a sixth of that (at least 5).
 #[derive(Default)]
 pub struct RateLimiter {
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// Tokens left, when they were counted, and the bucket's requests a minute.
+    buckets: Mutex<HashMap<String, (f64, Instant, i64)>>,
+}
+
+/// Buckets kept before the full ones are dropped (a full bucket is the same as none).
+const MAX_BUCKETS: usize = 10_000;
+
+/// A bucket's refill rate (tokens a second) and size for `per_minute`.
+fn bucket_shape(per_minute: i64) -> (f64, f64) {
+    let rate = per_minute.max(1) as f64 / 60.0;
+    let burst = (per_minute as f64 / 6.0).max(5.0);
+    (rate, burst)
+}
+
+/// Tokens in a bucket that held `tokens` at `last`, refilled up to now.
+fn refilled(tokens: f64, last: Instant, now: Instant, per_minute: i64) -> f64 {
+    let (rate, burst) = bucket_shape(per_minute);
+    (tokens + now.duration_since(last).as_secs_f64() * rate).min(burst)
+}
+
+/// Seconds until a bucket at `tokens` has one whole token.
+fn wait_for_token(tokens: f64, per_minute: i64) -> u64 {
+    let (rate, _) = bucket_shape(per_minute);
+    ((1.0 - tokens) / rate).ceil().max(1.0) as u64
 }
 
 impl RateLimiter {
@@ -86,21 +109,60 @@ impl RateLimiter {
     /// assert!(l.take("k", 6).is_err());
     /// ```
     pub fn take(&self, name: &str, per_minute: i64) -> Result<(), u64> {
-        let rate = per_minute.max(1) as f64 / 60.0;
-        let burst = (per_minute as f64 / 6.0).max(5.0);
         let Ok(mut b) = self.buckets.lock() else {
             return Ok(());
         };
         let now = Instant::now();
-        let (tokens, last) = b.entry(name.to_string()).or_insert((burst, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(burst);
+        if b.len() >= MAX_BUCKETS && !b.contains_key(name) {
+            // One bucket per key, login name and address: without pruning, a stream of made-up
+            // names would grow the map without end.
+            b.retain(|_, &mut (tokens, last, per_min)| {
+                refilled(tokens, last, now, per_min) < bucket_shape(per_min).1
+            });
+        }
+        let (_, burst) = bucket_shape(per_minute);
+        let (tokens, last, per_min) = b
+            .entry(name.to_string())
+            .or_insert((burst, now, per_minute));
+        *per_min = per_minute;
+        *tokens = refilled(*tokens, *last, now, per_minute);
         *last = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
             Ok(())
         } else {
-            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
+            Err(wait_for_token(*tokens, per_minute))
         }
+    }
+
+    /// Whether `name`'s bucket has a token, without taking it; `Err(seconds)` as [`take`].
+    ///
+    /// [`take`]: RateLimiter::take
+    pub fn peek(&self, name: &str, per_minute: i64) -> Result<(), u64> {
+        let Ok(b) = self.buckets.lock() else {
+            return Ok(());
+        };
+        match b.get(name) {
+            Some(&(tokens, last, _)) => {
+                let now = refilled(tokens, last, Instant::now(), per_minute);
+                if now >= 1.0 {
+                    Ok(())
+                } else {
+                    Err(wait_for_token(now, per_minute))
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// How many buckets are kept.
+    pub fn len(&self) -> usize {
+        self.buckets.lock().map_or(0, |b| b.len())
+    }
+
+    /// Whether no bucket is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -178,22 +240,7 @@ impl App {
 
     /// Whether a failed-login bucket still has room (without taking from it).
     fn peek_failures(&self, key: &str) -> Result<(), u64> {
-        let Ok(b) = self.inner.limiter.buckets.lock() else {
-            return Ok(());
-        };
-        match b.get(key) {
-            Some((tokens, last)) => {
-                let rate = LOGIN_ATTEMPTS_PER_MIN as f64 / 60.0;
-                let burst = (LOGIN_ATTEMPTS_PER_MIN as f64 / 6.0).max(5.0);
-                let now = (tokens + last.elapsed().as_secs_f64() * rate).min(burst);
-                if now >= 1.0 {
-                    Ok(())
-                } else {
-                    Err(((1.0 - now) / rate).ceil() as u64)
-                }
-            }
-            None => Ok(()),
-        }
+        self.inner.limiter.peek(key, LOGIN_ATTEMPTS_PER_MIN)
     }
 
     /// Ends a session.
@@ -410,5 +457,29 @@ impl App {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_BUCKETS, RateLimiter};
+
+    #[test]
+    fn full_buckets_are_dropped_at_capacity_and_an_empty_one_is_kept() {
+        let l = RateLimiter::default();
+        for _ in 0..5 {
+            assert!(l.take("login-ip:10.0.0.9", 6).is_ok());
+        }
+        assert!(l.take("login-ip:10.0.0.9", 6).is_err());
+        // Keys that refill at once (a billion a minute) are full again right after their take.
+        for i in 0..MAX_BUCKETS {
+            assert!(l.take(&format!("key:{i}"), 6_000_000_000).is_ok());
+        }
+        assert!(l.len() <= MAX_BUCKETS);
+        assert!(l.take("key:new", 6_000_000_000).is_ok());
+        assert!(l.len() < 10, "{} buckets kept", l.len());
+        // The drained login bucket survived the pruning: still refused.
+        assert!(l.peek("login-ip:10.0.0.9", 6).is_err());
+        assert!(l.take("login-ip:10.0.0.9", 6).is_err());
     }
 }
