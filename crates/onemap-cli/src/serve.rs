@@ -73,9 +73,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
                 }
             }
         };
-        let (store, app, setup_code) = match opened {
-            Some((store, app, code)) => (Some(store), Some(app), code),
-            None => (None, None, None),
+        let (store, app, setup_code, map) = match opened {
+            Some((store, app, code, map)) => (Some(store), Some(app), code, map),
+            None => (None, None, None, map),
         };
         let roads = std::fs::read_to_string(args.data.join("roads.geojson")).ok();
         let planning = onemap_server::planning::Planning::new(
@@ -149,7 +149,7 @@ async fn open_store(
     args: &ServeArgs,
     map: &Arc<MapData>,
     live: &Live,
-) -> anyhow::Result<(onemap::Store, App, Option<String>)> {
+) -> anyhow::Result<(onemap::Store, App, Option<String>, Arc<MapData>)> {
     let target = onemap::Target::resolve(args.database_url.as_deref());
     let mut opts = onemap::Options::new(target.clone());
     if args.clock_speed > 1.0 {
@@ -178,7 +178,19 @@ async fn open_store(
         target.describe(),
         loaded.len()
     );
-    let app = App::open(store.clone(), Arc::clone(map))
+    // Layers imported (or written by a planning apply) since the dataset was loaded are drawn
+    // as the store has them.
+    let map = match MapData::load_with_store(&args.data, &store).await? {
+        Some((from_store, layers)) => {
+            eprintln!(
+                "onemap serve: drawing {} as the store has them (written since the dataset was loaded)",
+                layers.join(", ")
+            );
+            Arc::new(from_store)
+        }
+        None => Arc::clone(map),
+    };
+    let app = App::open(store.clone(), Arc::clone(&map))
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     tokio::spawn(onemap_server::app::live::forward(app.clone(), live.clone()));
@@ -199,5 +211,5 @@ async fn open_store(
     } else {
         None
     };
-    Ok((store, app, code))
+    Ok((store, app, code, map))
 }

@@ -238,6 +238,23 @@ pub struct MapData {
     gaps: OnceLock<Arc<String>>,
     tiles: OnceLock<tiles::Tiles>,
     roads: tiles::Roads,
+    /// The directory of layers written from the store ([`MapData::load_with_store`]), kept
+    /// for as long as the map reads from it.
+    #[cfg(feature = "formats")]
+    overlay: Option<tempfile::TempDir>,
+}
+
+/// A link to `from` at `to` (a copy where links are not supported).
+#[cfg(feature = "formats")]
+fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(from, to)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::copy(from, to).map(drop)
+    }
 }
 
 fn read_collection(dir: &Path, name: &str, required: bool) -> Result<Vec<Value>, MapError> {
@@ -600,7 +617,57 @@ impl MapData {
             gaps: OnceLock::new(),
             tiles: OnceLock::new(),
             roads,
+            #[cfg(feature = "formats")]
+            overlay: None,
         })
+    }
+
+    /// Loads the dataset in `dir` as the store has it: the layers the store holds newer
+    /// versions of ([`onemap::Store::layers_rewritten`]: imported, or written by a planning
+    /// apply) are taken from the store, the rest from `dir`. `None` when there are no such
+    /// layers (then [`MapData::load`] of `dir` is the map). Returns the map and the layers
+    /// taken from the store.
+    ///
+    /// # Errors
+    /// [`MapError::Dataset`] when the store cannot be read, the overlay cannot be written or
+    /// a layer is malformed.
+    #[cfg(feature = "formats")]
+    pub async fn load_with_store(
+        dir: &Path,
+        store: &onemap::Store,
+    ) -> Result<Option<(MapData, Vec<String>)>, MapError> {
+        let store_error = |e: onemap::Error| MapError::Dataset(format!("the store: {e}"));
+        let rewritten = store.layers_rewritten().await.map_err(store_error)?;
+        if rewritten.is_empty() {
+            return Ok(None);
+        }
+        let io =
+            |what: &Path, e: std::io::Error| MapError::Dataset(format!("{}: {e}", what.display()));
+        // A directory in the dataset's layout: the rewritten layers written from the store,
+        // every other file a link to the dataset's own (case history, roads, meta.json).
+        let overlay = tempfile::Builder::new()
+            .prefix("onemap-map-")
+            .tempdir()
+            .map_err(|e| io(Path::new("a temporary directory"), e))?;
+        let source = dir.canonicalize().map_err(|e| io(dir, e))?;
+        for layer in &rewritten {
+            let text = store
+                .export_layer(layer, onemap::layers::ExportFormat::GeoJson)
+                .await
+                .map_err(store_error)?;
+            let path = overlay.path().join(format!("{layer}.geojson"));
+            std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+        }
+        for entry in std::fs::read_dir(&source).map_err(|e| io(&source, e))? {
+            let entry = entry.map_err(|e| io(&source, e))?;
+            let to = overlay.path().join(entry.file_name());
+            if !to.exists() {
+                link_or_copy(&entry.path(), &to).map_err(|e| io(&to, e))?;
+            }
+        }
+        let mut map = MapData::load(overlay.path())?;
+        map.overlay = Some(overlay);
+        Ok(Some((map, rewritten)))
     }
 
     /// The Atlas index of the building `id`.

@@ -14,6 +14,7 @@ use onemap_server::app::{
     ActionRequest, CameraAlertForm, CaseAction, CaseForm, DataTool, Open311Filter, Open311Request,
     OrderAction, OrderActionRequest, ProposeForm, QueueFilterForm,
 };
+use onemap_server::map::MapData;
 
 const GUANGMING: &str = "440311001";
 const GONGMING: &str = "440311002";
@@ -1163,3 +1164,61 @@ async fn open311_requests_enter_the_loop_like_desktop_cases(engine: Engine) {
     w.finish().await;
 }
 on_both_engines!(open311_requests_enter_the_loop_like_desktop_cases);
+
+/// Issue 10: a layer imported after the dataset was loaded is the one the map draws (the
+/// stations here: one dropped, one renamed); nothing is drawn from the store before.
+async fn an_imported_layer_is_drawn_as_the_store_has_it(engine: Engine) {
+    let Some(w) = AppWorld::new(engine).await else {
+        return;
+    };
+    let store = w.app.store();
+    let dir = common::layers_only();
+    assert!(
+        MapData::load_with_store(dir, store)
+            .await
+            .expect("map")
+            .is_none(),
+        "the dataset as loaded is drawn from its own files"
+    );
+    let text = std::fs::read_to_string(dir.join("stations.geojson")).expect("stations");
+    let mut fc: serde_json::Value = serde_json::from_str(&text).expect("GeoJSON");
+    let features = fc["features"].as_array_mut().expect("features");
+    let gone = features.remove(0)["properties"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let renamed = features[0]["properties"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    features[0]["properties"]["name"] = "导入测试服务站".into();
+    let kept = features.len();
+    w.clock.advance(MINUTE);
+    store
+        .import_layer("stations", &fc.to_string(), onemap::datum::Datum::Wgs84)
+        .await
+        .expect("import");
+
+    let (map, layers) = MapData::load_with_store(dir, store)
+        .await
+        .expect("map")
+        .expect("the imported layer is drawn from the store");
+    assert_eq!(layers, ["stations"]);
+    assert!(map.station(&gone).is_err(), "{gone} was not imported");
+    assert_eq!(
+        map.station(&renamed).expect("station")["properties"]["name"],
+        "导入测试服务站"
+    );
+    let drawn: serde_json::Value =
+        serde_json::from_str(&map.layer("stations").expect("layer")).expect("GeoJSON");
+    assert_eq!(drawn["features"].as_array().map(Vec::len), Some(kept));
+    // The other layers still come from the dataset's files.
+    assert_eq!(
+        map.overview().counts.get("subgrids").copied(),
+        Some(264),
+        "{:?}",
+        map.overview().counts
+    );
+    w.finish().await;
+}
+on_both_engines!(an_imported_layer_is_drawn_as_the_store_has_it);

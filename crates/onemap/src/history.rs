@@ -476,7 +476,35 @@ impl Store {
                 );
             }
         }
+        // Remember each layer as the directory gave it, to tell later rewrites apart.
+        with_db!(&self.inner.db, |p| {
+            sqlx::query(
+                "INSERT INTO dataset_layers (name, imported_at) SELECT name, imported_at FROM layers \
+                 WHERE true ON CONFLICT (name) DO UPDATE SET imported_at = excluded.imported_at",
+            )
+            .execute(p)
+            .await?;
+        });
         Ok(out)
+    }
+
+    /// The layers written again since the dataset directory was loaded (by an import or a
+    /// planning apply), which the map must draw from the store; never `cases` or `matters`,
+    /// which are not drawn from a layer file. Empty for a store loaded before this was kept.
+    pub async fn layers_rewritten(&self) -> Result<Vec<String>> {
+        Ok(with_db!(&self.inner.db, |p| {
+            sqlx::query(
+                "SELECT l.name FROM layers l LEFT JOIN dataset_layers d ON d.name = l.name \
+                 WHERE (d.name IS NULL OR d.imported_at <> l.imported_at) \
+                 AND l.name NOT IN ('cases', 'matters') \
+                 AND EXISTS (SELECT 1 FROM dataset_layers) ORDER BY l.name",
+            )
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>("name"))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+        }))
     }
 
     /// First run: loads the dataset at `dir` if the store has no layers yet. Returns what was
