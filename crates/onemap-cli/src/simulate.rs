@@ -712,6 +712,7 @@ mod tests {
         let sites = Sites {
             buildings: vec![("B-1".into(), "光明街道华夏路1号".into(), 113.93, 22.75)],
             cameras: vec![],
+            atlas: Atlas::example(),
         };
         let s = vec![Service {
             code: "M001".into(),
