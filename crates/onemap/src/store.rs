@@ -362,6 +362,11 @@ impl Store {
 
     /// Closes the pool (waits for connections to finish).
     pub async fn close(&self) {
+        // The PostgreSQL listener holds one of the pool's connections for good: stop it first,
+        // or the pool waits for that connection forever (`onemap audit` hung here).
+        if let Some(l) = &self.inner.listener {
+            l.abort();
+        }
         with_db!(&self.inner.db, |p| p.close().await)
     }
 
