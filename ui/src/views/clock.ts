@@ -79,21 +79,29 @@ export function countdown(dueIso: string, now: number): { text: string; overdue:
 }
 
 /** The countdowns a panel shows: each a text element and the box marked `overdue` once due
- * passes, moved on every second by the server's clock. */
+ * passes, moved on every second by the server's clock. The timer runs only while there are
+ * countdowns, and a panel that is not on the page is not redrawn. */
 export class Countdowns {
   private items: { el: HTMLElement; due: string; box: HTMLElement }[] = [];
+  private timer: number | null = null;
 
-  constructor(private readonly clock: ServerClock) {
-    window.setInterval(() => this.tick(), 1000);
+  constructor(private readonly clock: ServerClock) {}
+
+  clear(): void {
+    this.items = [];
+    if (this.timer !== null) window.clearInterval(this.timer);
+    this.timer = null;
   }
 
-  clear(): void { this.items = []; }
-
-  add(el: HTMLElement, due: string, box: HTMLElement = el): void { this.items.push({ el, due, box }); }
+  add(el: HTMLElement, due: string, box: HTMLElement = el): void {
+    this.items.push({ el, due, box });
+    if (this.timer === null) this.timer = window.setInterval(() => this.tick(), 1000);
+  }
 
   tick(): void {
     const now = this.clock.now();
     for (const c of this.items) {
+      if (!c.el.isConnected) continue;
       const { text, overdue } = countdown(c.due, now);
       c.el.textContent = text;
       c.box.classList.toggle('overdue', overdue);
