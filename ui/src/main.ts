@@ -137,6 +137,9 @@ async function goTo(kind: string, code: string, animate = true): Promise<void> {
 
 /** Opens the view asked for at start: `lon,lat,zoom`, or the code of a street, community or
  * sub-grid (the breadcrumb follows). Unknown codes are reported and the district stays. */
+/** Whether a start view was asked for (it then wins over the view saved last session). */
+let startedAtView = false;
+
 async function openStartView(asked: string | null): Promise<void> {
   const want = asked?.trim();
   if (!want) return;
@@ -254,7 +257,9 @@ async function start(): Promise<void> {
   mountReports(app, view, backend);
   await view.idle();
   // A view asked for at start (a street for the big screen, a place to check).
-  await openStartView(await backend.startView().catch(() => null));
+  const startView = await backend.startView().catch(() => null);
+  startedAtView = Boolean(startView?.trim());
+  await openStartView(startView);
   const ms = Math.round(performance.now());
   window.__onemap.readyMs = ms;
   app.dataset.state = 'ready';
@@ -284,7 +289,7 @@ async function mountWorkflows(byName: Map<MapLayerName, FeatureCollection>): Pro
       app, view, backend, me,
       layers: { streets: layer('streets'), communities: layer('communities'), subgrids: layer('subgrids'), stations: layer('stations') },
       setLayer: toggle, isLayerOn: (x) => view.isVisible(x), switchTheme, switchLang,
-      goToHit: (hit) => { void pickHit(hit); }, rerender: render,
+      goToHit: (hit) => { void pickHit(hit); }, rerender: render, startedAtView,
     });
     if (window.__onemap) window.__onemap.workflows = workflows;
     render();

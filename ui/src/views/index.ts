@@ -36,6 +36,9 @@ export interface Host {
   switchLang(): void;
   goToHit(hit: SearchHit): void;
   rerender(): void;
+  /** Whether the app was started at a view of its own (`ONEMAP_START_VIEW`, `--view`): then
+   * the view saved from the last session does not replace it. */
+  startedAtView: boolean;
 }
 
 const LEFT_WIDTH: Record<Workspace, number> = { map: 0, ops: 560, orders: 880, planner: 360 };
@@ -112,7 +115,7 @@ export class Workflows {
     const camera = prefs().camera;
     const route = readRoute();
     if (route.at) this.ctx.view.map.jumpTo({ center: [route.at[0], route.at[1]], zoom: route.at[2] });
-    else if (camera) this.ctx.view.map.jumpTo(camera);
+    else if (camera && !this.host.startedAtView) this.ctx.view.map.jumpTo(camera);
     let saveTimer = 0;
     this.ctx.view.map.on('moveend', () => {
       window.clearTimeout(saveTimer);
