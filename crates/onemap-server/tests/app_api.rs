@@ -1222,3 +1222,91 @@ async fn an_imported_layer_is_drawn_as_the_store_has_it(engine: Engine) {
     w.finish().await;
 }
 on_both_engines!(an_imported_layer_is_drawn_as_the_store_has_it);
+
+/// Two reports of the same matter 30 m apart on either side of a street's edge: possible
+/// duplicates of each other, but the street operator sees, and may close, only its own.
+async fn a_duplicate_across_a_streets_edge_stays_with_its_own_street(engine: Engine) {
+    let Some(w) = AppWorld::new(engine).await else {
+        return;
+    };
+    let map = common::map();
+    let atlas = map.atlas();
+    // A building 30 m (east, west, north or south) from a point in another street.
+    let step = 30.0 / 111_000.0;
+    let (here, there, street, other_street) = atlas
+        .buildings()
+        .iter()
+        .find_map(|b| {
+            let at = atlas.locate(b.lon, b.lat)?;
+            [(step, 0.0), (-step, 0.0), (0.0, step), (0.0, -step)]
+                .iter()
+                .find_map(|(dx, dy)| {
+                    let (lon, lat) = (b.lon + dx / 0.92, b.lat + dy);
+                    let there = atlas.locate(lon, lat)?;
+                    (there.street.code != at.street.code).then(|| {
+                        (
+                            (b.lon, b.lat),
+                            (lon, lat),
+                            at.street.code.clone(),
+                            there.street.code.clone(),
+                        )
+                    })
+                })
+        })
+        .expect("a building near a street's edge");
+    let district = w.user("district", Role::DistrictOperator, None).await;
+    let street_op = w.user("street", Role::StreetOperator, Some(&street)).await;
+    let mine = w
+        .app
+        .file_case(&district, form("M147", here))
+        .await
+        .expect("file");
+    let theirs = w
+        .app
+        .file_case(&district, form("M147", there))
+        .await
+        .expect("file");
+    assert_eq!(
+        theirs.case.place.as_ref().map(|p| p.street.code.as_str()),
+        Some(other_street.as_str())
+    );
+    let seen_by_district = w
+        .app
+        .case_detail(&district, &mine.case.id)
+        .await
+        .expect("detail");
+    assert!(
+        seen_by_district
+            .duplicates
+            .iter()
+            .any(|n| n.id == theirs.case.id),
+        "the district sees the pair"
+    );
+    let seen_by_street = w
+        .app
+        .case_detail(&street_op, &mine.case.id)
+        .await
+        .expect("detail");
+    assert!(
+        seen_by_street
+            .duplicates
+            .iter()
+            .all(|n| n.id != theirs.case.id)
+            && seen_by_street.nearby.iter().all(|n| n.id != theirs.case.id),
+        "the other street's case is not shown to the street operator"
+    );
+    let e = w
+        .app
+        .decide_duplicate(
+            &street_op,
+            &mine.case.id,
+            seen_by_street.case.version,
+            &theirs.case.id,
+            "confirm",
+        )
+        .await
+        .expect_err("another street's case");
+    assert_eq!(e.code, "forbidden", "{}", e.message);
+    w.finish().await;
+}
+on_both_engines!(a_duplicate_across_a_streets_edge_stays_with_its_own_street);

@@ -390,6 +390,17 @@ impl App {
             case.location.as_ref().map(|l| l.street_code.as_str()),
         )
         .await?;
+        // Confirming closes the other case into this one: it must be in the operator's street
+        // too (a pair may straddle two streets; the district decides those).
+        if let Ok(o) = store.case(other).await {
+            self.require_street(
+                who,
+                "case.duplicate",
+                &format!("case:{other}"),
+                o.location.as_ref().map(|l| l.street_code.as_str()),
+            )
+            .await?;
+        }
         let decision = Decision::parse(decision)?;
         let r = store
             .decide_duplicate(case_id, version, other, decision, who.actor())

@@ -126,7 +126,17 @@ impl App {
         let clocks = store.clocks(&case.id).await?;
         let orders = store.orders_of_case(&case.id).await?;
         let alerts = store.camera_alerts_of(&case.id).await?;
-        let duplicates = store.possible_duplicates(&case).await?;
+        // Cases near this one may lie across a street's edge: a street operator sees only
+        // those of its own street, among the nearby and among the possible duplicates alike.
+        let visible = |n: &onemap::nearby::Near| {
+            who.sees_street(n.case.location.as_ref().map(|l| l.street_code.as_str()))
+        };
+        let duplicates: Vec<_> = store
+            .possible_duplicates(&case)
+            .await?
+            .into_iter()
+            .filter(visible)
+            .collect();
         let (nearby, nearest) = match (case.lon, case.lat) {
             (Some(lon), Some(lat)) => {
                 let near = store
@@ -134,9 +144,7 @@ impl App {
                     .await?
                     .into_iter()
                     .filter(|n| n.case.id != case.id)
-                    .filter(|n| {
-                        who.sees_street(n.case.location.as_ref().map(|l| l.street_code.as_str()))
-                    })
+                    .filter(visible)
                     .take(20)
                     .collect::<Vec<_>>();
                 (near, self.nearest_stations(lon, lat))
