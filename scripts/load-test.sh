@@ -6,6 +6,7 @@
 # store: every request acknowledged before the kill (and after the restart) must be there.
 #
 #   bash scripts/load-test.sh [--engine sqlite|postgres|both] [--clients 200] [--duration 60s]
+#                             [--rate 2000/s]   # the clients share a set rate (latency at that load)
 #   bash scripts/load-test.sh --quick     # 20 clients, 6 s, both engines: a smoke run for CI
 #
 # PostgreSQL runs on the private test cluster (scripts/pg-test-server.sh). Prints one JSON line
@@ -14,12 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/onemap/target}"
 
-ENGINES=both CLIENTS=200 DURATION=60s PROFILE=release
+ENGINES=both CLIENTS=200 DURATION=60s PROFILE=release RATE_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --engine) ENGINES=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
+    --rate) RATE_ARGS=(--load-rate "$2"); shift 2 ;;
     --quick) CLIENTS=20; DURATION=6s; shift ;;
     --debug) PROFILE=debug; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
@@ -86,12 +88,12 @@ for engine in $ENGINES; do
     acks="$WORK/$name.acks"
     if [ "$mode" = steady ]; then
       out=$("$BIN" simulate --url "http://127.0.0.1:$port/" --api-key "$key" --load --clients "$CLIENTS" \
-        --duration "$DURATION" --acks "$acks" --database-url "$db" --json)
+        --duration "$DURATION" "${RATE_ARGS[@]}" --acks "$acks" --database-url "$db" --json)
       echo "$out"
       results+=("$engine"$'\t'"steady"$'\t'"$out")
     else
       "$BIN" simulate --url "http://127.0.0.1:$port/" --api-key "$key" --load --clients "$CLIENTS" \
-        --duration "$DURATION" --acks "$acks" --json >"$WORK/$name.out" &
+        --duration "$DURATION" "${RATE_ARGS[@]}" --acks "$acks" --json >"$WORK/$name.out" &
       load=$!
       sleep "$(python3 -c "print(max(1.0, float('$SECS') / 3))")"
       step "$engine/kill: SIGKILL to the server (pid $SERVER), then a restart on the same store"
@@ -113,8 +115,8 @@ for engine in $ENGINES; do
 done
 
 echo
-echo "| engine | run | clients | acknowledged | requests/s | p50 ms | p99 ms | errors | lost |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| engine | run | clients | offered/s | acknowledged | requests/s | p50 ms | p99 ms | errors | lost |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 status=0
 for r in "${results[@]}"; do
   # Tab-separated: the simulator's JSON has spaces in it ("HTTP 400").
@@ -133,7 +135,9 @@ else:
     lost = 0 if " 0 missing" in rest else rest
     note = ""
     ok = lost == 0
-print(f"| {engine} | {mode} | {r['clients']} | {r['acknowledged']}{note} | {r['requests_per_second']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} | {lost} |")
+offered = r.get("offered_per_second")
+offered = "as fast as answered" if offered is None else f"{offered:.0f}"
+print(f"| {engine} | {mode} | {r['clients']} | {offered} | {r['acknowledged']}{note} | {r['requests_per_second']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} | {lost} |")
 sys.exit(0 if ok else 1)
 PY
 done

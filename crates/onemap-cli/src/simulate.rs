@@ -62,6 +62,11 @@ pub struct SimulateArgs {
     /// Load test: concurrent clients.
     #[arg(long, default_value_t = 200)]
     pub clients: usize,
+    /// Load test at a set rate (`2000/s`) shared by the clients, each sending on its own
+    /// schedule; latency is counted from the scheduled moment, so a stalled server shows.
+    /// Without it every client sends its next request as soon as the last is answered.
+    #[arg(long)]
+    pub load_rate: Option<String>,
     /// Load test: write the acknowledged request ids here, one a line.
     #[arg(long)]
     pub acks: Option<PathBuf>,
@@ -473,20 +478,42 @@ struct WorkerResult {
     errors: BTreeMap<String, u64>,
 }
 
+/// When a load worker sends: as soon as it can, or every `interval` from `first`.
+#[derive(Clone, Copy)]
+enum Pace {
+    Flat,
+    Every { first: Instant, interval: Duration },
+}
+
 async fn worker(
     base: Base,
     key: Arc<String>,
     sites: Arc<Sites>,
     services: Arc<Vec<Service>>,
     deadline: Instant,
+    pace: Pace,
     seed: u64,
 ) -> WorkerResult {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut client = Client::new(base);
     let mut out = WorkerResult::default();
+    let mut sent = 0u32;
     while Instant::now() < deadline {
         let form = appeal_form(&mut rng, &sites, &services, &key);
-        let t = Instant::now();
+        // The moment latency counts from: now, or the request's slot on the schedule (a late
+        // slot is sent at once and its wait is counted).
+        let t = match pace {
+            Pace::Flat => Instant::now(),
+            Pace::Every { first, interval } => {
+                let slot = first + interval * sent;
+                sent += 1;
+                if slot >= deadline {
+                    break;
+                }
+                tokio::time::sleep_until(slot.into()).await;
+                slot
+            }
+        };
         let r = client
             .send(
                 "POST",
@@ -558,21 +585,39 @@ async fn load(
     };
     let key = Arc::new(key);
     eprintln!(
-        "load: {} clients for {:.0} s against {}",
+        "load: {} clients for {:.0} s against {}{}",
         args.clients,
         duration.as_secs_f64(),
-        args.url
+        args.url,
+        args.load_rate
+            .as_deref()
+            .map(|r| format!(" at {r} in all"))
+            .unwrap_or_default()
     );
+    let offered = match &args.load_rate {
+        Some(r) => Some(parse_rate(r)?),
+        None => None,
+    };
     let started = Instant::now();
     let deadline = started + duration;
-    let tasks: Vec<_> = (0..args.clients)
+    let clients = args.clients.max(1);
+    let tasks: Vec<_> = (0..clients)
         .map(|i| {
+            // Each client sends every clients/rate seconds, the clients evenly staggered.
+            let pace = offered.map_or(Pace::Flat, |rate| {
+                let interval = Duration::from_secs_f64(clients as f64 / rate);
+                Pace::Every {
+                    first: started + interval.mul_f64(i as f64 / clients as f64),
+                    interval,
+                }
+            });
             tokio::spawn(worker(
                 base.clone(),
                 key.clone(),
                 sites.clone(),
                 services.clone(),
                 deadline,
+                pace,
                 seed.wrapping_add(i as u64 * 7919),
             ))
         })
@@ -600,6 +645,7 @@ async fn load(
     let errors: u64 = all.errors.values().sum();
     let mut report = serde_json::json!({
         "clients": args.clients,
+        "offered_per_second": offered,
         "seconds": (elapsed * 10.0).round() / 10.0,
         "acknowledged": acked,
         "errors": all.errors,
