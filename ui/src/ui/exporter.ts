@@ -21,7 +21,7 @@ function save(blob: Blob, name: string): void {
 
 export function exportPanel(backend: FormatsBackend, view: { bounds(): [number, number, number, number]; visibleLayers(): string[] },
   onClose: () => void): HTMLElement {
-  const progressHost = h('div', { class: 'wiz-progress' });
+  const progressHost = h('div', { class: 'wiz-progress', 'data-testid': 'export-progress' });
   const message = h('div', { class: 'wiz-message', 'data-testid': 'export-message' });
   const thumb = h('div', { class: 'print-thumb' });
   const say = (s: string, kind = '') => { message.textContent = s; message.className = `wiz-message ${kind}`; };
