@@ -161,7 +161,9 @@ try {
       return job && job !== old;
     }, [bar, finished], { timeout: 30_000 });
     const buttons = await page.locator('[data-testid=progress-cancel]').count();
-    await page.click('[data-testid=export-progress] [data-testid=progress-cancel]');
+    // The click goes straight to the button: waiting for it to settle on a busy page took
+    // long enough for a whole print to finish first (the button then leaves the page).
+    await page.locator('[data-testid=export-progress] [data-testid=progress-cancel]').dispatchEvent('click');
     await page.waitForFunction((sel) => {
       const st = document.querySelector(sel)?.getAttribute('data-state');
       return st && st !== 'running';
