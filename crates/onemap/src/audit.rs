@@ -6,7 +6,7 @@
 //! (with actor and time, in the same transaction as the change); the audit log adds the views,
 //! the refusals and the changes to users and keys, and is what an administrator reads.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::access::Principal;
@@ -94,8 +94,10 @@ pub struct Record {
     pub detail: String,
 }
 
-/// Which entries to read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which entries to read (also the query string of the audit route, so unknown parameters
+/// are refused rather than ignored).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Query {
     /// Only this actor.
     pub actor: Option<String>,

@@ -72,16 +72,32 @@ impl Store {
     /// # Errors
     /// [`Error::Invalid`] naming the known types when `code` is not one.
     pub async fn camera_event_type(&self, code: &str) -> Result<EventType> {
+        // One row by its key on every alert; the whole table only to name the known types.
+        let found = with_db!(&self.inner.db, |p| {
+            sqlx::query("SELECT code, name, matter FROM camera_event_types WHERE code = $1")
+                .bind(code)
+                .fetch_optional(p)
+                .await?
+                .map(|r| {
+                    Ok::<_, sqlx::Error>(EventType {
+                        code: r.try_get(0)?,
+                        name: r.try_get(1)?,
+                        matter: r.try_get(2)?,
+                    })
+                })
+                .transpose()?
+        });
+        if let Some(t) = found {
+            return Ok(t);
+        }
         let all = self.camera_event_types().await?;
-        all.iter().find(|t| t.code == code).cloned().ok_or_else(|| {
-            Error::invalid(format!(
-                "unknown camera event type {code:?} (known: {})",
-                all.iter()
-                    .map(|t| t.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })
+        Err(Error::invalid(format!(
+            "unknown camera event type {code:?} (known: {})",
+            all.iter()
+                .map(|t| t.code.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
     }
 
     /// The latest alert of `camera_id` and `event_type` seen at or after `since` whose case is

@@ -318,6 +318,26 @@ struct Pending {
     due_at: Millis,
 }
 
+/// A [`SlaClock`] from a row of `clocks` (either engine's row type: hence a macro).
+macro_rules! clock_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let order: String = r.try_get("order_id")?;
+        $crate::clocks::SlaClock {
+            case_id: r.try_get("case_id")?,
+            order_id: Some(order).filter(|o| !o.is_empty()),
+            kind: $crate::clocks::ClockKind::parse(&r.try_get::<String, _>("kind")?)?,
+            started_at: r.try_get("started_at")?,
+            due_at: r.try_get("due_at")?,
+            at_risk_at: r.try_get("at_risk_at")?,
+            met_at: r.try_get("met_at")?,
+            status: $crate::clocks::ClockStatus::parse(&r.try_get::<String, _>("status")?)?,
+            breached_at: r.try_get("breached_at")?,
+        }
+    }};
+}
+pub(crate) use clock_from_row;
+
 impl Store {
     /// The clocks of a case (its own and its orders').
     pub async fn clocks(&self, case_id: &str) -> Result<Vec<SlaClock>> {
@@ -329,22 +349,7 @@ impl Store {
             .bind(case_id)
             .fetch_all(p)
             .await?;
-            rows.iter()
-                .map(|r| {
-                    let order: String = r.try_get("order_id")?;
-                    Ok(SlaClock {
-                        case_id: r.try_get("case_id")?,
-                        order_id: Some(order).filter(|o| !o.is_empty()),
-                        kind: ClockKind::parse(&r.try_get::<String, _>("kind")?)?,
-                        started_at: r.try_get("started_at")?,
-                        due_at: r.try_get("due_at")?,
-                        at_risk_at: r.try_get("at_risk_at")?,
-                        met_at: r.try_get("met_at")?,
-                        status: ClockStatus::parse(&r.try_get::<String, _>("status")?)?,
-                        breached_at: r.try_get("breached_at")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(|r| Ok(clock_from_row!(r))).collect()
         })
     }
 

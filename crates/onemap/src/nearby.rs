@@ -46,6 +46,17 @@ fn degree_box(lat: f64, radius_m: f64) -> (f64, f64) {
     (dlat, dlon)
 }
 
+/// How far a report at (`lon`, `lat`) from `camera` is from `case` when it is a possible
+/// duplicate of it (the queries only narrow by matter, time and a degree box; this decides):
+/// within [`DUPLICATE_RADIUS_M`], and not an alert of the same camera.
+fn duplicate_distance(case: &Case, lon: f64, lat: f64, camera: Option<&str>) -> Option<f64> {
+    if camera.is_some() && camera == case.camera_id.as_deref() {
+        return None;
+    }
+    let d = distance_m(case.lon?, case.lat?, lon, lat);
+    (d <= DUPLICATE_RADIUS_M).then_some(d)
+}
+
 /// An operator's decision on a possible duplicate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -179,10 +190,9 @@ impl Store {
         };
         let mut near: Vec<Near> = cases
             .into_iter()
-            .filter(|c| !(c.camera_id.is_some() && c.camera_id == case.camera_id))
             .filter_map(|c| {
-                let d = distance_m(lon, lat, c.lon?, c.lat?);
-                (d <= DUPLICATE_RADIUS_M).then(|| Near {
+                let d = duplicate_distance(case, c.lon?, c.lat?, c.camera_id.as_deref())?;
+                Some(Near {
                     distance_m: d,
                     minutes_apart: (c.reported_at - case.reported_at) / 60_000,
                     decision: decision_on(&c.id),
@@ -195,20 +205,89 @@ impl Store {
     }
 
     /// How many undecided possible duplicates each of `cases` has (by case id; absent: none).
+    /// Two queries for the whole page (the queue asks for every row): the candidate pairs by
+    /// a self-join on matter, time window and a degree box, and the decisions taken on them.
     pub async fn undecided_duplicates(
         &self,
         cases: &[Case],
     ) -> Result<std::collections::HashMap<String, usize>> {
-        let mut out = std::collections::HashMap::new();
-        for c in cases {
-            let n = self
-                .possible_duplicates(c)
+        let page: std::collections::HashMap<&str, &Case> = cases
+            .iter()
+            .filter(|c| c.lon.is_some() && c.lat.is_some())
+            .map(|c| (c.id.as_str(), c))
+            .collect();
+        if page.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        // The box is the widest any case of the page needs: longitude degrees grow with latitude.
+        let widest = page
+            .values()
+            .filter_map(|c| c.lat)
+            .fold(0.0_f64, |m, lat| m.max(lat.abs()));
+        let (dlat, dlon) = degree_box(widest, DUPLICATE_RADIUS_M);
+        let ids: Vec<&str> = page.keys().copied().collect();
+        let list = |from: usize| {
+            (from..from + ids.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let pairs_sql = format!(
+            "SELECT a.id, b.id, b.lon, b.lat, b.camera_id FROM cases a JOIN cases b \
+             ON b.matter = a.matter AND b.id <> a.id \
+             AND b.reported_at BETWEEN a.reported_at - $1 AND a.reported_at + $1 \
+             AND b.lat BETWEEN a.lat - $2 AND a.lat + $2 AND b.lon BETWEEN a.lon - $3 AND a.lon + $3 \
+             WHERE a.id IN ({})",
+            list(4)
+        );
+        let links_sql = format!(
+            "SELECT case_id, other_id FROM case_links WHERE case_id IN ({0}) OR other_id IN ({0})",
+            list(1)
+        );
+        type Pair = (String, String, Option<f64>, Option<f64>, Option<String>);
+        let (pairs, links) = with_db!(&self.inner.db, |p| {
+            let mut q = sqlx::query(&pairs_sql)
+                .bind(DUPLICATE_WINDOW)
+                .bind(dlat)
+                .bind(dlon);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            let pairs: Vec<Pair> = q
+                .fetch_all(p)
                 .await?
                 .iter()
-                .filter(|n| n.decision.is_none())
-                .count();
-            if n > 0 {
-                out.insert(c.id.clone(), n);
+                .map(|r| {
+                    Ok::<_, sqlx::Error>((
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                    ))
+                })
+                .collect::<Result<_, _>>()?;
+            let mut q = sqlx::query(&links_sql);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            let links: std::collections::HashSet<(String, String)> = q
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<_, _>>()?;
+            (pairs, links)
+        });
+        let mut out = std::collections::HashMap::new();
+        for (a, b, lon, lat, camera) in pairs {
+            let (Some(case), Some(lon), Some(lat)) = (page.get(a.as_str()), lon, lat) else {
+                continue;
+            };
+            let decided =
+                links.contains(&(a.clone(), b.clone())) || links.contains(&(b.clone(), a.clone()));
+            if !decided && duplicate_distance(case, lon, lat, camera.as_deref()).is_some() {
+                *out.entry(a).or_insert(0) += 1;
             }
         }
         Ok(out)

@@ -13,7 +13,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::cases::{Case, case_from_row};
-use crate::clocks::{ClockKind, ClockStatus, Deadlines, SlaClock};
+use crate::clocks::{ClockStatus, Deadlines, SlaClock, clock_from_row};
 use crate::error::{Error, Result};
 use crate::lifecycle::Progress;
 use crate::locate::Location;
@@ -213,24 +213,6 @@ fn push_clock_filter<DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<'_, DB>, f:
         qb.push("q.worst IS NULL");
     }
     qb.push(")");
-}
-
-macro_rules! clock_from_row {
-    ($r:expr) => {{
-        let r = $r;
-        let order: String = r.try_get("order_id")?;
-        SlaClock {
-            case_id: r.try_get("case_id")?,
-            order_id: Some(order).filter(|o| !o.is_empty()),
-            kind: ClockKind::parse(&r.try_get::<String, _>("kind")?)?,
-            started_at: r.try_get("started_at")?,
-            due_at: r.try_get("due_at")?,
-            at_risk_at: r.try_get("at_risk_at")?,
-            met_at: r.try_get("met_at")?,
-            status: ClockStatus::parse(&r.try_get::<String, _>("status")?)?,
-            breached_at: r.try_get("breached_at")?,
-        }
-    }};
 }
 
 /// The unmet clock due first.

@@ -281,6 +281,36 @@ async fn reports_of_one_matter_within_50_m_and_2_hours_are_possible_duplicates(e
     let d = s.possible_duplicates(&near).await.expect("dups");
     let on_first = d.iter().find(|n| n.case.id == first.id).expect("first");
     assert_eq!(on_first.decision, Some(Decision::Confirmed));
+    // The queue's counts for a whole page (two queries) agree with each case's own list.
+    let page = [
+        first.clone(),
+        near.clone(),
+        far.clone(),
+        other.clone(),
+        late.clone(),
+    ];
+    let counts = s.undecided_duplicates(&page).await.expect("counts");
+    assert_eq!(
+        counts.get(&near.id),
+        Some(&2),
+        "far and late; first is decided"
+    );
+    assert_eq!(counts.get(&far.id), Some(&1), "near only");
+    for c in &page {
+        let undecided = s
+            .possible_duplicates(c)
+            .await
+            .expect("dups")
+            .iter()
+            .filter(|n| n.decision.is_none())
+            .count();
+        assert_eq!(
+            counts.get(&c.id).copied().unwrap_or(0),
+            undecided,
+            "{}",
+            c.id
+        );
+    }
     // A stale version conflicts; a case that is no duplicate is refused.
     assert!(
         s.decide_duplicate(

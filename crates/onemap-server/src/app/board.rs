@@ -3,7 +3,7 @@
 //! users.
 
 use onemap::access::{Principal, Role, User};
-use onemap::audit::{Outcome, Query, Record};
+use onemap::audit::{Outcome, Record};
 use onemap::board::Department;
 use onemap::figures::{Dimension, Figures};
 use onemap::matters::Matter;
@@ -100,23 +100,9 @@ pub struct MatterView {
     pub resolve: String,
 }
 
-/// Which audit entries to read.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    /// Only this actor.
-    pub actor: Option<String>,
-    /// Only targets starting with this.
-    pub target: Option<String>,
-    /// Only actions starting with this.
-    pub action: Option<String>,
-    /// `ok`, `denied` or `failed`.
-    pub outcome: Option<String>,
-    /// Only after this sequence number.
-    pub after: Option<i64>,
-    /// At most this many (newest first).
-    pub limit: Option<i64>,
-}
+/// Which audit entries to read: the store's own query (`actor`, `target`, `action`,
+/// `outcome`, `after`, `limit`).
+pub type AuditQuery = onemap::audit::Query;
 
 /// An audit entry as shown.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -325,18 +311,7 @@ impl App {
     /// `forbidden` for other roles.
     pub async fn audit_log(&self, who: &Principal, q: &AuditQuery) -> AppResult<Vec<AuditView>> {
         self.require_admin(who, "audit.read", "audit").await?;
-        let rows = self
-            .inner
-            .store
-            .audit_log(&Query {
-                actor: q.actor.clone(),
-                target: q.target.clone(),
-                action: q.action.clone(),
-                outcome: q.outcome.clone(),
-                after: q.after,
-                limit: q.limit,
-            })
-            .await?;
+        let rows = self.inner.store.audit_log(q).await?;
         self.audit(
             who,
             "audit.read",
