@@ -3,8 +3,8 @@
 //! functions browser mode's routes (`onemap_server::formats`) call. Files come from the webview
 //! as the raw IPC body (`import_put_file`, with the session and name as headers).
 //!
-//! The store is the embedded SQLite (`onemap::store::default_sqlite_path`), opened on first use
-//! and loaded with the dataset the window shows if it is empty.
+//! The store is the app's ([`crate::OpenedApp`]): an import is announced on its live bus, so
+//! the window's map is drawn again at once.
 
 use std::sync::Arc;
 
@@ -21,41 +21,27 @@ use serde_json::Value;
 use tauri::State;
 use tauri::ipc::{InvokeBody, Request, Response};
 
-use crate::Desktop;
+use crate::{Desktop, OpenedApp};
 
 /// What the commands share.
 pub struct Formats {
     jobs: Jobs,
     sessions: ImportSessions,
-    store: tokio::sync::OnceCell<Result<Store, ApiError>>,
-    data_dir: std::path::PathBuf,
+    app: OpenedApp,
 }
 
 impl Formats {
-    /// Commands over the store, loading `data_dir` into it on first use if it is empty.
-    pub fn new(data_dir: std::path::PathBuf) -> Self {
+    /// Commands over the app's store.
+    pub fn new(app: OpenedApp) -> Self {
         Self {
             jobs: Jobs::new(),
             sessions: ImportSessions::new(),
-            store: tokio::sync::OnceCell::new(),
-            data_dir,
+            app,
         }
     }
 
     async fn store(&self) -> Result<Store, ApiError> {
-        self.store
-            .get_or_init(|| async {
-                let store = Store::open(onemap::Target::resolve(None))
-                    .await
-                    .map_err(|e| api(&e))?;
-                store
-                    .ensure_dataset(&self.data_dir)
-                    .await
-                    .map_err(|e| api(&e))?;
-                Ok(store)
-            })
-            .await
-            .clone()
+        self.app.store().await
     }
 }
 
@@ -241,7 +227,7 @@ pub fn print_start(
     d: State<'_, Desktop>,
     request: PrintOptions,
 ) -> Result<String, ApiError> {
-    let map: Arc<MapData> = d.map.clone()?;
+    let map: Arc<MapData> = d.map()?;
     let path = temp_path("png")?;
     Ok(f.jobs.spawn("print", move |p| async move {
         let out = path.clone();

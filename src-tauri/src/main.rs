@@ -25,8 +25,8 @@ use onemap_server::app::{
     ActionRequest, App, AppError, CaseForm, FiguresQuery, OrderActionRequest, ProposeForm,
     QueueFilterForm,
 };
-use onemap_server::live::Live;
-use onemap_server::map::{ApiError, MapData, MapError, Overview, SearchHit};
+use onemap_server::live::{Live, LiveEvent};
+use onemap_server::map::{ApiError, CurrentMap, MapData, MapError, Overview, SearchHit};
 use serde_json::Value;
 use tauri::http;
 use tauri::ipc::Response;
@@ -35,8 +35,9 @@ use tauri::{Emitter, Manager, State};
 /// What the commands share: the loaded dataset (or why it did not load), the app over the
 /// embedded store (opened in the background at start), and the live channel.
 struct Desktop {
-    map: Result<Arc<MapData>, ApiError>,
-    app: Arc<tokio::sync::OnceCell<Result<App, AppError>>>,
+    /// The map drawn now: swapped when an import or a planning apply changes a layer.
+    map: Result<Arc<CurrentMap>, ApiError>,
+    app: OpenedApp,
     _live: Live,
     started: Instant,
     /// Tiles the `tiles` protocol has served (reported with the ready line).
@@ -44,18 +45,47 @@ struct Desktop {
 }
 
 impl Desktop {
-    fn map(&self) -> Result<&MapData, ApiError> {
-        self.map.as_deref().map_err(Clone::clone)
+    /// The map now (hold it for one command: a redraw may swap in a newer one).
+    fn map(&self) -> Result<Arc<MapData>, ApiError> {
+        current(&self.map)
     }
     /// The app, once the store is open (waits for it on the first calls).
     async fn app(&self) -> Result<(App, Principal), AppError> {
+        Ok((self.app.get().await?, Principal::local_admin()))
+    }
+}
+
+/// The app over the embedded store, opened once in the background at start. Every command
+/// (the map's, the reports', the import wizard's) uses this one store, so a change made by
+/// any of them is on the one live bus the map listens to.
+#[derive(Clone, Default)]
+pub struct OpenedApp(Arc<tokio::sync::OnceCell<Result<App, AppError>>>);
+
+impl OpenedApp {
+    /// The app, once the store is open (waits for it).
+    async fn get(&self) -> Result<App, AppError> {
         loop {
-            if let Some(r) = self.app.get() {
-                return r.clone().map(|a| (a, Principal::local_admin()));
+            if let Some(r) = self.0.get() {
+                return r.clone();
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+
+    /// The app's store, or why there is none.
+    pub async fn store(&self) -> Result<onemap::Store, ApiError> {
+        self.get()
+            .await
+            .map(|a| a.store().clone())
+            .map_err(|e| ApiError {
+                code: "no_store",
+                message: format!("the store did not open: {}", e.message),
+            })
+    }
+}
+
+fn current(map: &Result<Arc<CurrentMap>, ApiError>) -> Result<Arc<MapData>, ApiError> {
+    map.as_ref().map(|m| m.get()).map_err(Clone::clone)
 }
 
 fn err(e: MapError) -> ApiError {
@@ -222,7 +252,7 @@ fn json<T: serde::Serialize>(v: T) -> Result<Value, AppError> {
 /// Opens the embedded store (loading the dataset on first run) and the app over it, and
 /// forwards the store's live changes to the webview's channel.
 async fn open_app(
-    map: Result<Arc<MapData>, ApiError>,
+    map: Result<Arc<CurrentMap>, ApiError>,
     dir: PathBuf,
     live: Live,
 ) -> Result<App, AppError> {
@@ -238,7 +268,21 @@ async fn open_app(
         target.describe(),
         loaded.len()
     );
+    // The window drew the dataset's files at once; layers imported (or written by a planning
+    // apply) since the dataset was loaded are the store's: draw those, and tell the UI.
+    let rewritten = store.layers_rewritten().await?;
     let app = App::open(store.clone(), map).await?;
+    if !rewritten.is_empty() {
+        let drawn = app.redraw_map().await?;
+        eprintln!(
+            "onemap-desktop: drawing {} as the store has them",
+            drawn.from_store.join(", ")
+        );
+        live.publish(LiveEvent::Layers {
+            version: drawn.version,
+            changed: rewritten,
+        });
+    }
     tauri::async_runtime::spawn(onemap_server::app::live::forward(app.clone(), live));
     store.spawn_scheduler(std::time::Duration::from_secs(15));
     Ok(app)
@@ -280,6 +324,22 @@ fn map_ready(s: State<'_, Desktop>, ms: f64, buildings: Option<u64>) -> Result<(
 
 use onemap_server::planning::{Planning, PlanningError, SuggestParams, parse_level, parse_service};
 
+/// The planning service, made once the store has opened (in the background at start).
+#[derive(Clone, Default)]
+struct PlanningState(Arc<tokio::sync::OnceCell<Result<Arc<Planning>, ApiError>>>);
+
+impl PlanningState {
+    /// The planning service (waits for the store on the first calls).
+    async fn get(&self) -> Result<Arc<Planning>, ApiError> {
+        loop {
+            if let Some(p) = self.0.get() {
+                return p.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
 fn perr(e: PlanningError) -> ApiError {
     e.body()
 }
@@ -290,11 +350,12 @@ fn export_bytes(e: onemap_server::planning::Export) -> Response {
 
 #[tauri::command]
 async fn planning_coverage(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     level: Option<String>,
     service: Option<String>,
     scenario: Option<String>,
 ) -> Result<Value, ApiError> {
+    let p = p.get().await?;
     let service = match service.as_deref() {
         None | Some("all") => None,
         s => Some(parse_service(s).map_err(perr)?),
@@ -316,10 +377,11 @@ async fn planning_coverage(
 
 #[tauri::command]
 async fn planning_gaps(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     service: Option<String>,
     scenario: Option<String>,
 ) -> Result<Response, ApiError> {
+    let p = p.get().await?;
     Ok(Response::new(
         p.gaps(
             parse_service(service.as_deref()).map_err(perr)?,
@@ -334,10 +396,11 @@ async fn planning_gaps(
 
 #[tauri::command]
 async fn planning_stations(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     scenario: Option<String>,
     circles: Option<bool>,
 ) -> Result<Response, ApiError> {
+    let p = p.get().await?;
     Ok(Response::new(
         p.stations(scenario.as_deref(), circles.unwrap_or(false))
             .await
@@ -347,18 +410,20 @@ async fn planning_stations(
 
 #[tauri::command]
 async fn planning_scenarios(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
 ) -> Result<Vec<onemap_server::planning::ScenarioItem>, ApiError> {
+    let p = p.get().await?;
     p.list().await.map_err(perr)
 }
 
 #[tauri::command]
 async fn planning_create(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     name: String,
     note: Option<String>,
     from: Option<String>,
 ) -> Result<onemap_server::planning::ScenarioView, ApiError> {
+    let p = p.get().await?;
     let made = p
         .create(
             &name,
@@ -377,36 +442,40 @@ async fn planning_create(
 
 #[tauri::command]
 async fn planning_scenario(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     id: String,
 ) -> Result<onemap_server::planning::ScenarioView, ApiError> {
+    let p = p.get().await?;
     p.get(&id).await.map_err(perr)
 }
 
 #[tauri::command]
 async fn planning_edit(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     id: String,
     edits: Vec<onemap_geo::scenario::Edit>,
 ) -> Result<onemap_server::planning::EditResult, ApiError> {
+    let p = p.get().await?;
     p.edit(&id, &edits).await.map_err(perr)
 }
 
 #[tauri::command]
 async fn planning_undo(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     id: String,
 ) -> Result<onemap_server::planning::EditResult, ApiError> {
+    let p = p.get().await?;
     p.undo(&id).await.map_err(perr)
 }
 
 #[tauri::command]
 async fn planning_save(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     id: String,
     name: Option<String>,
     note: Option<String>,
 ) -> Result<onemap_server::planning::ScenarioView, ApiError> {
+    let p = p.get().await?;
     let saved = p.save(&id, name.as_deref(), note.as_deref(), "local").await;
     p.audited(&Principal::local_admin(), "scenario.save", &id, saved)
         .await
@@ -414,7 +483,8 @@ async fn planning_save(
 }
 
 #[tauri::command]
-async fn planning_delete(p: State<'_, Arc<Planning>>, id: String) -> Result<(), ApiError> {
+async fn planning_delete(p: State<'_, PlanningState>, id: String) -> Result<(), ApiError> {
+    let p = p.get().await?;
     let removed = p.delete(&id).await;
     p.audited(&Principal::local_admin(), "scenario.delete", &id, removed)
         .await
@@ -423,11 +493,12 @@ async fn planning_delete(p: State<'_, Arc<Planning>>, id: String) -> Result<(), 
 
 #[tauri::command]
 async fn planning_compare(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     ids: Vec<String>,
     level: Option<String>,
     service: Option<String>,
 ) -> Result<onemap_server::planning::Comparison, ApiError> {
+    let p = p.get().await?;
     p.compare(
         &ids,
         parse_level(level.as_deref()).map_err(perr)?,
@@ -438,7 +509,8 @@ async fn planning_compare(
 }
 
 #[tauri::command]
-async fn planning_apply(p: State<'_, Arc<Planning>>, id: String) -> Result<Value, ApiError> {
+async fn planning_apply(p: State<'_, PlanningState>, id: String) -> Result<Value, ApiError> {
+    let p = p.get().await?;
     let applied = p.apply(&id, "local").await;
     p.audited(&Principal::local_admin(), "scenario.apply", &id, applied)
         .await
@@ -447,18 +519,20 @@ async fn planning_apply(p: State<'_, Arc<Planning>>, id: String) -> Result<Value
 
 #[tauri::command]
 async fn planning_suggest(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     params: SuggestParams,
 ) -> Result<onemap_geo::suggest::Suggestion, ApiError> {
+    let p = p.get().await?;
     p.suggest(&params).await.map_err(perr)
 }
 
 #[tauri::command]
 async fn planning_policy(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     service: Option<String>,
     scenario: Option<String>,
 ) -> Result<onemap_geo::policy::PolicyReport, ApiError> {
+    let p = p.get().await?;
     let service = match service.as_deref() {
         None | Some("all") => None,
         s => parse_service(s).map_err(perr)?,
@@ -468,11 +542,12 @@ async fn planning_policy(
 
 #[tauri::command]
 async fn planning_walking(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     service: Option<String>,
     level: Option<String>,
     scenario: Option<String>,
 ) -> Result<onemap_server::planning::WalkingView, ApiError> {
+    let p = p.get().await?;
     p.walking(
         parse_service(service.as_deref()).map_err(perr)?,
         parse_level(level.as_deref()).map_err(perr)?,
@@ -485,13 +560,14 @@ async fn planning_walking(
 /// Exports as bytes: `file` is `coverage.csv`, `gaps.geojson`, `report.html` or `report.pdf`.
 #[tauri::command]
 async fn planning_export(
-    p: State<'_, Arc<Planning>>,
+    p: State<'_, PlanningState>,
     file: String,
     level: Option<String>,
     service: Option<String>,
     scenario: Option<String>,
     lang: Option<String>,
 ) -> Result<Response, ApiError> {
+    let p = p.get().await?;
     let lang: onemap_report::Lang =
         lang.as_deref()
             .unwrap_or("zh-CN")
@@ -596,7 +672,7 @@ fn main() {
                         message: "the app is still starting".into(),
                     })
                 },
-                |d| d.map.clone(),
+                |d| current(&d.map),
             );
             let path = request.uri().path().to_string();
             let counter = Arc::clone(&counter);
@@ -618,12 +694,15 @@ fn main() {
                     .map(|r| r.join("geodata/guangming"))
                     .unwrap_or(local)
             });
-            app.manage(reports::Reports::new(dir.clone()));
-            app.manage(formats::Formats::new(dir.clone()));
-            let map = MapData::load(&dir).map(Arc::new).map_err(|e| {
-                eprintln!("onemap-desktop: {} : {e}", dir.display());
-                e.body()
-            });
+            let opened = OpenedApp::default();
+            app.manage(reports::Reports::new(opened.clone()));
+            app.manage(formats::Formats::new(opened.clone()));
+            let map = MapData::load(&dir)
+                .map(|m| Arc::new(CurrentMap::new(&dir, Arc::new(m))))
+                .map_err(|e| {
+                    eprintln!("onemap-desktop: {} : {e}", dir.display());
+                    e.body()
+                });
             if map.is_ok() {
                 eprintln!(
                     "onemap-desktop: {} loaded in {} ms",
@@ -645,26 +724,28 @@ fn main() {
                     }
                 }
             });
-            let cell: Arc<tokio::sync::OnceCell<Result<App, AppError>>> = Arc::default();
-            let (c, m, d, l) = (cell.clone(), map.clone(), dir.clone(), live.clone());
+            let planning = PlanningState::default();
+            app.manage(planning.clone());
+            let (c, m, d, l) = (opened.clone(), map.clone(), dir.clone(), live.clone());
             tauri::async_runtime::spawn(async move {
-                let _ = c.get_or_init(|| open_app(m, d, l)).await;
+                let opened = c.0.get_or_init(|| open_app(m.clone(), d, l)).await;
+                // Planning on the store once it is open (scenarios saved, apply), in memory
+                // when it did not open.
+                let store = opened.as_ref().ok().map(|a| a.store().clone());
+                let planning_over = match current(&m) {
+                    Ok(m) => {
+                        let roads = std::fs::read_to_string(m.dir().join("roads.geojson")).ok();
+                        Ok(Arc::new(
+                            Planning::new(m.shared_atlas(), roads, store, m.is_synthetic()).await,
+                        ))
+                    }
+                    Err(e) => Err(e),
+                };
+                let _ = planning.0.set(planning_over);
             });
-            // Planning over the loaded dataset (scenarios in memory until the desktop opens
-            // the store).
-            if let Ok(m) = &map {
-                let roads = std::fs::read_to_string(m.dir().join("roads.geojson")).ok();
-                let planning = tauri::async_runtime::block_on(Planning::new(
-                    m.shared_atlas(),
-                    roads,
-                    None,
-                    m.is_synthetic(),
-                ));
-                app.manage(Arc::new(planning));
-            }
             app.manage(Desktop {
                 map,
-                app: cell,
+                app: opened,
                 _live: live,
                 started,
                 tiles_served,

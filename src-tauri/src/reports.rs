@@ -1,9 +1,6 @@
 //! The report commands (dashboard, charts, risk, briefing): one-line adapters over
-//! `onemap_server::reports`, the functions the browser mode's routes call. The store is opened
-//! on the first report asked for (the user's SQLite file, or `ONEMAP_DATABASE_URL`; loaded from
-//! the dataset on first run), so the map window does not wait for it.
-
-use std::path::PathBuf;
+//! `onemap_server::reports`, the functions the browser mode's routes call, over the store the
+//! app opened at start ([`crate::OpenedApp`]), so the map window does not wait for it.
 
 use onemap_server::map::ApiError;
 use onemap_server::reports::{self, ReportQuery};
@@ -11,44 +8,21 @@ use serde_json::Value;
 use tauri::State;
 use tauri::ipc::Response;
 
-/// The store the reports read, opened once on first use.
+use crate::OpenedApp;
+
+/// The store the reports read: the app's.
 pub struct Reports {
-    dir: PathBuf,
-    store: tokio::sync::OnceCell<Result<onemap::Store, ApiError>>,
+    app: OpenedApp,
 }
 
 impl Reports {
-    /// Reports over the store loaded from the dataset in `dir`.
-    pub fn new(dir: PathBuf) -> Reports {
-        Reports {
-            dir,
-            store: tokio::sync::OnceCell::new(),
-        }
+    /// Reports over the app's store.
+    pub fn new(app: OpenedApp) -> Reports {
+        Reports { app }
     }
 
-    async fn store(&self) -> Result<&onemap::Store, ApiError> {
-        self.store
-            .get_or_init(|| async {
-                let target = onemap::Target::resolve(None);
-                let opened = async {
-                    let store = onemap::Store::open(target.clone()).await?;
-                    store.ensure_dataset(&self.dir).await?;
-                    Ok::<_, onemap::Error>(store)
-                };
-                opened.await.map_err(|e| {
-                    eprintln!(
-                        "onemap-desktop: the store ({}) did not open: {e}",
-                        target.describe()
-                    );
-                    ApiError {
-                        code: "no_store",
-                        message: format!("the store did not open: {e}"),
-                    }
-                })
-            })
-            .await
-            .as_ref()
-            .map_err(Clone::clone)
+    async fn store(&self) -> Result<onemap::Store, ApiError> {
+        self.app.store().await
     }
 }
 
@@ -61,7 +35,7 @@ pub async fn report_dashboard(
     r: State<'_, Reports>,
     query: ReportQuery,
 ) -> Result<Value, ApiError> {
-    reports::dashboard(r.store().await?, &query).await
+    reports::dashboard(&r.store().await?, &query).await
 }
 
 #[tauri::command]
@@ -70,7 +44,7 @@ pub async fn report_chart(
     file: String,
     query: ReportQuery,
 ) -> Result<Response, ApiError> {
-    reports::chart(r.store().await?, &file, &query)
+    reports::chart(&r.store().await?, &file, &query)
         .await
         .map(self::file)
 }
@@ -80,7 +54,7 @@ pub async fn report_risk(
     r: State<'_, Reports>,
     query: ReportQuery,
 ) -> Result<onemap_dashboard::risk::Risk, ApiError> {
-    reports::risk(r.store().await?, &query).await
+    reports::risk(&r.store().await?, &query).await
 }
 
 #[tauri::command]
@@ -88,7 +62,7 @@ pub async fn report_tour(
     r: State<'_, Reports>,
     query: ReportQuery,
 ) -> Result<onemap_dashboard::briefing::Tour, ApiError> {
-    reports::tour(r.store().await?, &query).await
+    reports::tour(&r.store().await?, &query).await
 }
 
 #[tauri::command]
@@ -97,7 +71,7 @@ pub async fn report_slide(
     file: String,
     query: ReportQuery,
 ) -> Result<Response, ApiError> {
-    reports::slide(r.store().await?, &file, &query)
+    reports::slide(&r.store().await?, &file, &query)
         .await
         .map(self::file)
 }
@@ -107,7 +81,7 @@ pub async fn report_playback(
     r: State<'_, Reports>,
     query: ReportQuery,
 ) -> Result<onemap_dashboard::briefing::Playback, ApiError> {
-    reports::playback(r.store().await?, &query).await
+    reports::playback(&r.store().await?, &query).await
 }
 
 #[tauri::command]
@@ -115,5 +89,5 @@ pub async fn report_live(
     r: State<'_, Reports>,
     query: ReportQuery,
 ) -> Result<Vec<onemap_dashboard::briefing::Dot>, ApiError> {
-    reports::live(r.store().await?, &query).await
+    reports::live(&r.store().await?, &query).await
 }

@@ -13,6 +13,7 @@ import { buildingPopup, casePopup, errorPopup, gapPopup, stationPopup, unitPopup
 import { dataTools } from './ui/tools';
 import { Workflows } from './views';
 import { rememberLayer } from './views/prefs';
+import { toast } from './views/ui';
 
 declare global {
   interface Window {
@@ -268,6 +269,7 @@ async function start(): Promise<void> {
   void backend.mapReady(ms, view.drawnBuildings()).catch((e: unknown) => console.error(e));
   if (me) void mountWorkflows(byName);
   backend.onLive((ev) => {
+    if (ev.type === 'layers') void redraw(ev.version, ev.changed);
     if (ev.type === 'case') {
       view.addLiveCase(ev.feature);
       if (window.__onemap) window.__onemap.liveReceived += 1;
@@ -278,6 +280,24 @@ async function start(): Promise<void> {
       renderHeader();
     }
   });
+}
+
+/** The Rust side drew the map again (an import, a planning apply, here or at another seat):
+ * fetch every GeoJSON layer shown again and the tiles of the new version, without a reload.
+ * The cases layer is live already. */
+async function redraw(version: number, changed: string[]): Promise<void> {
+  const names = [...DEFAULT_LAYERS, ...loadedLazily].filter((n) => n !== 'cases' && n !== 'context');
+  try {
+    const [fresh, ...layers] = await Promise.all([backend.overview(), ...names.map((n) => backend.layer(n))]);
+    overview = fresh;
+    names.forEach((n, i) => { const fc = layers[i]; if (fc) view.setData(n, fc); });
+    view.refreshTiles(version);
+    render();
+    document.body.dataset.mapVersion = String(version);
+    toast(t('map.redrawn', { layers: changed.map((l) => tk(`layer.${l}`, l)).join('、') }), 'info');
+  } catch (e) {
+    console.error(`redrawing the map: ${message(e)}`);
+  }
 }
 
 /** The operator's and planner's workspaces (a server with a store and someone signed in). */

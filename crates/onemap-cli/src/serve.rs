@@ -2,7 +2,7 @@
 //! HTTP.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use anyhow::Context;
 use onemap_server::app::App;
 use onemap_server::http::AppState;
 use onemap_server::live::Live;
-use onemap_server::map::MapData;
+use onemap_server::map::{CurrentMap, MapData};
 
 /// Arguments of `onemap serve`.
 #[derive(clap::Args, Debug)]
@@ -51,40 +51,49 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         anyhow::bail!("--clock-speed must be between 1 and 10000");
     }
     let t0 = Instant::now();
-    let map = Arc::new(
-        MapData::load(&args.data)
-            .with_context(|| format!("loading the dataset in {}", args.data.display()))?,
-    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
         let live = Live::new();
-        let opened = if args.no_store {
+        // The store first: the map is drawn as the store has it, so it is loaded once.
+        let store = if args.no_store {
             None
         } else {
             // The map works without a store; a store that cannot open or load is reported,
             // and the server runs without cases rather than not at all.
-            match open_store(args, &map, &live).await {
-                Ok(opened) => Some(opened),
+            match open_store(args).await {
+                Ok(store) => Some(store),
                 Err(e) => {
                     eprintln!("onemap serve: running without a store: {e:#}");
                     None
                 }
             }
         };
-        let (store, app, setup_code, map) = match opened {
-            Some((store, app, code, map)) => (Some(store), Some(app), code, map),
-            None => (None, None, None, map),
+        let map = Arc::new(CurrentMap::new(
+            &args.data,
+            Arc::new(load_map(&args.data, store.as_ref()).await?),
+        ));
+        let (store, app, setup_code) = match store {
+            None => (None, None, None),
+            Some(store) => match start_app(args, &store, &map, &live).await {
+                Ok((app, code)) => (Some(store), Some(app), code),
+                Err(e) => {
+                    eprintln!("onemap serve: running without a store: {e:#}");
+                    (None, None, None)
+                }
+            },
         };
         let roads = std::fs::read_to_string(args.data.join("roads.geojson")).ok();
+        let shown = map.get();
         let planning = onemap_server::planning::Planning::new(
-            map.shared_atlas(),
+            shown.shared_atlas(),
             roads,
             store.clone(),
-            map.is_synthetic(),
+            shown.is_synthetic(),
         )
         .await;
+        drop(shown);
         let state = AppState {
             map,
             live,
@@ -145,11 +154,28 @@ fn setup_code() -> String {
         .join("-")
 }
 
-async fn open_store(
-    args: &ServeArgs,
-    map: &Arc<MapData>,
-    live: &Live,
-) -> anyhow::Result<(onemap::Store, App, Option<String>, Arc<MapData>)> {
+/// The dataset in `dir` as the store has it: the layers imported or written by a planning
+/// apply since the dataset was loaded are taken from the store.
+async fn load_map(dir: &Path, store: Option<&onemap::Store>) -> anyhow::Result<MapData> {
+    let loading = || format!("loading the dataset in {}", dir.display());
+    if let Some(store) = store
+        && let Some((map, layers)) = MapData::load_with_store(dir, store)
+            .await
+            .with_context(loading)?
+    {
+        eprintln!(
+            "onemap serve: drawing {} as the store has them (written since the dataset was loaded)",
+            layers.join(", ")
+        );
+        return Ok(map);
+    }
+    MapData::load_blocking(dir.to_path_buf())
+        .await
+        .with_context(loading)
+}
+
+/// Opens the store and loads the dataset into it on first run.
+async fn open_store(args: &ServeArgs) -> anyhow::Result<onemap::Store> {
     let target = onemap::Target::resolve(args.database_url.as_deref());
     let mut opts = onemap::Options::new(target.clone());
     if args.clock_speed > 1.0 {
@@ -178,19 +204,18 @@ async fn open_store(
         target.describe(),
         loaded.len()
     );
-    // Layers imported (or written by a planning apply) since the dataset was loaded are drawn
-    // as the store has them.
-    let map = match MapData::load_with_store(&args.data, &store).await? {
-        Some((from_store, layers)) => {
-            eprintln!(
-                "onemap serve: drawing {} as the store has them (written since the dataset was loaded)",
-                layers.join(", ")
-            );
-            Arc::new(from_store)
-        }
-        None => Arc::clone(map),
-    };
-    let app = App::open(store.clone(), Arc::clone(&map))
+    Ok(store)
+}
+
+/// The app over the store and the map: the live stream, the deadline scheduler, and the
+/// one-time setup code when the store has no users yet.
+async fn start_app(
+    args: &ServeArgs,
+    store: &onemap::Store,
+    map: &Arc<CurrentMap>,
+    live: &Live,
+) -> anyhow::Result<(App, Option<String>)> {
+    let app = App::open(store.clone(), Arc::clone(map))
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     tokio::spawn(onemap_server::app::live::forward(app.clone(), live.clone()));
@@ -211,5 +236,5 @@ async fn open_store(
     } else {
         None
     };
-    Ok((store, app, code, map))
+    Ok((app, code))
 }

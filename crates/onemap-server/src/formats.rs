@@ -44,12 +44,12 @@ use onemap::access::Principal;
 
 use crate::app::{App, AppError, DataTool};
 use crate::http::AppState;
-use crate::map::{ApiError, MapData};
+use crate::map::{ApiError, CurrentMap};
 
 /// What these routes share.
 #[derive(Clone)]
 struct Formats {
-    map: Arc<MapData>,
+    map: Arc<CurrentMap>,
     store: Option<onemap::Store>,
     app: Option<App>,
     jobs: Jobs,
@@ -423,7 +423,7 @@ async fn start_print(State(f): State<Formats>, bytes: Bytes) -> Answer {
         )));
     }
     let (dir, path) = temp_file("png")?;
-    let map = Arc::clone(&f.map);
+    let map = f.map.get();
     let job = f.jobs.spawn("print", move |p| async move {
         let out = path.clone();
         let info = tokio::task::spawn_blocking(move || {

@@ -21,7 +21,7 @@ use tokio_stream::{Stream, StreamExt};
 use onemap::access::Principal;
 
 use crate::live::Live;
-use crate::map::{ApiError, MapData, MapError};
+use crate::map::{ApiError, CurrentMap, MapError};
 
 /// The UI, built by Vite into `ui/dist` and embedded at compile time.
 #[derive(rust_embed::Embed)]
@@ -31,8 +31,8 @@ struct Ui;
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The loaded dataset.
-    pub map: Arc<MapData>,
+    /// The map drawn now (swapped after an import or a planning apply).
+    pub map: Arc<CurrentMap>,
     /// The live channel the SSE stream forwards.
     pub live: Live,
     /// Whether a store's live bus feeds [`AppState::live`] (reported by `/readyz`).
@@ -135,13 +135,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn readyz(State(s): State<AppState>) -> Response {
-    let o = s.map.overview();
+    let o = s.map.get().overview();
     axum::Json(serde_json::json!({"status": "ready", "counts": o.counts, "live": s.live_source}))
         .into_response()
 }
 
 async fn overview(State(s): State<AppState>) -> Response {
-    axum::Json(s.map.overview()).into_response()
+    axum::Json(s.map.get().overview()).into_response()
 }
 
 async fn layer(
@@ -160,7 +160,7 @@ async fn layer(
         return Ok(geojson(Arc::new(fc.to_string())));
     }
     // The gaps layer is computed on first use; keep it off the async workers.
-    let map = Arc::clone(&s.map);
+    let map = s.map.get();
     let text = off_the_workers(move || map.layer(&name))
         .await
         .map_err(IntoResponse::into_response)?;
@@ -169,7 +169,7 @@ async fn layer(
 
 async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> ApiResult<Response> {
     // A low-zoom tile walks many points, and the first one indexes the layers.
-    let map = Arc::clone(&s.map);
+    let map = s.map.get();
     let bytes = off_the_workers(move || map.tile_at(&path)).await?;
     Ok((
         [
@@ -201,15 +201,15 @@ async fn off_the_workers<T: Send + 'static>(
 }
 
 async fn building(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    Ok(axum::Json(s.map.building(&id)?).into_response())
+    Ok(axum::Json(s.map.get().building(&id)?).into_response())
 }
 
 async fn station(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    Ok(axum::Json(s.map.station(&id)?).into_response())
+    Ok(axum::Json(s.map.get().station(&id)?).into_response())
 }
 
 async fn unit(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Response> {
-    let map = Arc::clone(&s.map);
+    let map = s.map.get();
     let v = off_the_workers(move || map.unit(&code)).await?;
     Ok(axum::Json(v).into_response())
 }
@@ -227,6 +227,7 @@ async fn case(
         }
         _ => Ok(axum::Json(
             s.map
+                .get()
                 .case(&id)
                 .map_err(|e| HttpError::from(e).into_response())?,
         )
@@ -247,7 +248,7 @@ async fn search(
             )))
         })?,
     };
-    Ok(axum::Json(s.map.search(query, limit)?).into_response())
+    Ok(axum::Json(s.map.get().search(query, limit)?).into_response())
 }
 
 async fn events(
@@ -260,7 +261,7 @@ async fn events(
         // A lagging client skips what it missed; the next layer fetch catches it up.
         let ev = msg.ok()?;
         if let Some(own) = &scope
-            && ev.street() != Some(own.as_str())
+            && !ev.reaches_street(own)
         {
             return None;
         }

@@ -52,6 +52,14 @@ pub enum LiveEvent {
         /// The case's street.
         street_code: Option<String>,
     },
+    /// The map was drawn again after layers changed in the store (an import, a planning
+    /// apply): the screens fetch their layers again and ask for tiles of `version`.
+    Layers {
+        /// The map's version now ([`crate::map::CurrentMap::version`]).
+        version: u64,
+        /// The layers that changed.
+        changed: Vec<String>,
+    },
 }
 
 impl LiveEvent {
@@ -62,6 +70,7 @@ impl LiveEvent {
             LiveEvent::Case { .. } => "case",
             LiveEvent::Alarm { .. } => "alarm",
             LiveEvent::Order { .. } => "order",
+            LiveEvent::Layers { .. } => "layers",
         }
     }
 
@@ -77,6 +86,17 @@ impl LiveEvent {
             LiveEvent::Alarm { street_code, .. } | LiveEvent::Order { street_code, .. } => {
                 street_code.as_deref()
             }
+            LiveEvent::Layers { .. } => None,
+        }
+    }
+
+    /// Whether a street operator of `street` gets the event: its own street's cases, alarms
+    /// and orders, and the map's redraws (the map is everyone's).
+    #[must_use]
+    pub fn reaches_street(&self, street: &str) -> bool {
+        match self {
+            LiveEvent::Layers { .. } => true,
+            _ => self.street() == Some(street),
         }
     }
 }

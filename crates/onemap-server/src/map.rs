@@ -16,8 +16,10 @@ use onemap_geo::dataset::{AdminLevel, Service};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+mod current;
 mod records;
 mod tiles;
+pub use current::{CurrentMap, Redrawn};
 pub use tiles::{BUILDING_DETAIL_ZOOM, LOCAL_ROAD_ZOOM, SECONDARY_ROAD_ZOOM, TileLayer};
 
 use records::{CaseIn, CaseRow, FeatureFiles, IdOnly, Span};
@@ -223,14 +225,16 @@ pub struct MapData {
     files: FeatureFiles,
     /// Per Atlas building: where its feature lies in `buildings.geojson` (the popup's record).
     building_spans: Vec<Option<Span>>,
-    /// Atlas building indices sorted by id.
-    building_by_id: Vec<u32>,
+    /// Atlas buildings by id.
+    building_by_id: IdIndex,
     stations: Vec<Point>,
     station_by_id: HashMap<String, usize>,
     areas: HashMap<String, (&'static str, Area)>,
     cases: Vec<CaseRow>,
-    /// Case indices sorted by id.
-    case_by_id: Vec<u32>,
+    /// Cases by id.
+    case_by_id: IdIndex,
+    /// Atlas cameras by id (camera alerts name their camera).
+    camera_by_id: IdIndex,
     open_by_subgrid: HashMap<String, u64>,
     /// (Atlas building index, case index), sorted.
     cases_by_building: Vec<(u32, u32)>,
@@ -242,6 +246,29 @@ pub struct MapData {
     /// for as long as the map reads from it.
     #[cfg(feature = "formats")]
     overlay: Option<tempfile::TempDir>,
+}
+
+/// Positions sorted by the id of what they point at: an id → position index of 4 bytes an
+/// entry (a map of owned ids would take ten times that at city scale). `id_of(i)` gives the
+/// id at position `i`, the same function at build and at lookup.
+#[derive(Debug)]
+struct IdIndex(Vec<u32>);
+
+impl IdIndex {
+    fn new<'a>(len: usize, id_of: impl Fn(usize) -> &'a str) -> IdIndex {
+        let mut order: Vec<u32> = (0..len)
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect();
+        order.sort_unstable_by(|&a, &b| id_of(a as usize).cmp(id_of(b as usize)));
+        IdIndex(order)
+    }
+
+    fn find<'a>(&self, id: &str, id_of: impl Fn(usize) -> &'a str) -> Option<usize> {
+        self.0
+            .binary_search_by(|&k| id_of(k as usize).cmp(id))
+            .ok()
+            .map(|k| self.0[k] as usize)
+    }
 }
 
 /// A link to `from` at `to` (a copy where links are not supported).
@@ -516,20 +543,9 @@ impl MapData {
         // the GeoJSON layer is written on request.)
         let mut files = FeatureFiles::default();
         let n_buildings = atlas.buildings().len();
-        let mut building_by_id: Vec<u32> = (0..n_buildings)
-            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-            .collect();
-        building_by_id.sort_unstable_by(|&a, &b| {
-            atlas.buildings()[a as usize]
-                .id
-                .cmp(&atlas.buildings()[b as usize].id)
-        });
-        let find_building = |id: &str| -> Option<usize> {
-            building_by_id
-                .binary_search_by(|&k| atlas.buildings()[k as usize].id.as_str().cmp(id))
-                .ok()
-                .map(|k| building_by_id[k] as usize)
-        };
+        let building_id = |i: usize| atlas.buildings()[i].id.as_str();
+        let building_by_id = IdIndex::new(n_buildings, building_id);
+        let find_building = |id: &str| building_by_id.find(id, building_id);
         let mut building_spans: Vec<Option<Span>> = vec![None; n_buildings];
         files.scan(&dir.join("buildings.geojson"), |raw, span| {
             if let Ok(f) = serde_json::from_str::<IdOnly>(raw)
@@ -591,10 +607,8 @@ impl MapData {
         }
         counts.insert(Layer::Cases.as_str(), drawn.len());
         layers.insert(Layer::Cases, collection(drawn));
-        let mut case_by_id: Vec<u32> = (0..cases.len())
-            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-            .collect();
-        case_by_id.sort_unstable_by(|&a, &b| cases[a as usize].id.cmp(&cases[b as usize].id));
+        let case_by_id = IdIndex::new(cases.len(), |i| &*cases[i].id);
+        let camera_by_id = IdIndex::new(atlas.cameras().len(), |i| atlas.cameras()[i].id.as_str());
 
         Ok(MapData {
             atlas,
@@ -611,6 +625,7 @@ impl MapData {
             areas,
             cases,
             case_by_id,
+            camera_by_id,
             open_by_subgrid,
             cases_by_building,
             coverage: OnceLock::new(),
@@ -665,18 +680,27 @@ impl MapData {
                 link_or_copy(&entry.path(), &to).map_err(|e| io(&to, e))?;
             }
         }
-        let mut map = MapData::load(overlay.path())?;
+        let mut map = MapData::load_blocking(overlay.path().to_path_buf()).await?;
         map.overlay = Some(overlay);
         Ok(Some((map, rewritten)))
+    }
+
+    /// [`MapData::load`] on tokio's blocking pool: parsing a city-scale dataset takes tens of
+    /// seconds, which must not stall the server's other requests.
+    ///
+    /// # Errors
+    /// As [`MapData::load`].
+    #[cfg(feature = "formats")]
+    pub async fn load_blocking(dir: PathBuf) -> Result<MapData, MapError> {
+        tokio::task::spawn_blocking(move || MapData::load(&dir))
+            .await
+            .map_err(|e| MapError::Dataset(format!("loading the map: {e}")))?
     }
 
     /// The Atlas index of the building `id`.
     fn building_index(&self, id: &str) -> Option<usize> {
         let b = self.atlas.buildings();
-        self.building_by_id
-            .binary_search_by(|&k| b[k as usize].id.as_str().cmp(id))
-            .ok()
-            .map(|k| self.building_by_id[k] as usize)
+        self.building_by_id.find(id, |i| b[i].id.as_str())
     }
 
     /// The buildings as one GeoJSON layer (id and rating), written on request: the map draws
@@ -711,6 +735,15 @@ impl MapData {
     #[must_use]
     pub fn atlas(&self) -> &Atlas {
         &self.atlas
+    }
+
+    /// The camera `id` of the dataset.
+    #[must_use]
+    pub fn camera(&self, id: &str) -> Option<&onemap_geo::dataset::Camera> {
+        let cameras = self.atlas.cameras();
+        self.camera_by_id
+            .find(id, |i| cameras[i].id.as_str())
+            .map(|i| &cameras[i])
     }
 
     /// The Atlas under the map, shared (planning keeps it).
@@ -981,9 +1014,9 @@ impl MapData {
     pub fn case(&self, id: &str) -> Result<Value, MapError> {
         let c = self
             .case_by_id
-            .binary_search_by(|&k| (*self.cases[k as usize].id).cmp(id))
-            .map(|k| &self.cases[self.case_by_id[k] as usize])
-            .map_err(|_| MapError::NotFound(format!("no case {id:?}")))?;
+            .find(id, |i| &*self.cases[i].id)
+            .map(|i| &self.cases[i])
+            .ok_or_else(|| MapError::NotFound(format!("no case {id:?}")))?;
         let mut props = self.files.properties(c.span)?;
         // The map is shown on big screens: personal data stays out of it.
         props.remove("reporter_name");

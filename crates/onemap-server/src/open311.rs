@@ -222,6 +222,7 @@ fn check_jurisdiction(s: &AppState, params: &[(String, String)]) -> Result<(), A
     };
     let ours: Vec<String> = s
         .map
+        .get()
         .atlas()
         .districts()
         .iter()
@@ -247,6 +248,7 @@ fn anonymous_limit(s: &AppState, req: &Request) -> Result<(), AppError> {
 async fn discovery(State(s): State<AppState>) -> Response {
     let district = s
         .map
+        .get()
         .atlas()
         .districts()
         .first()

@@ -14,6 +14,7 @@ use onemap_server::app::{
     ActionRequest, CameraAlertForm, CaseAction, CaseForm, DataTool, Open311Filter, Open311Request,
     OrderAction, OrderActionRequest, ProposeForm, QueueFilterForm,
 };
+use onemap_server::live::{Live, LiveEvent};
 use onemap_server::map::MapData;
 
 const GUANGMING: &str = "440311001";
@@ -419,7 +420,8 @@ async fn the_loop_runs_end_to_end_and_a_stale_write_gets_the_fresh_case(engine: 
     );
     assert_eq!(d.nearest_stations.len(), 3);
     // Each nearest station carries its own position (the map draws a line to it).
-    let stations = w.app.map().atlas().stations();
+    let map = w.app.map();
+    let stations = map.atlas().stations();
     for n in &d.nearest_stations {
         let s = stations
             .iter()
@@ -1222,6 +1224,135 @@ async fn an_imported_layer_is_drawn_as_the_store_has_it(engine: Engine) {
     w.finish().await;
 }
 on_both_engines!(an_imported_layer_is_drawn_as_the_store_has_it);
+
+/// The dataset's first five stations, the first renamed: a stations layer to import, and the
+/// renamed station's id.
+fn five_stations_one_renamed(name: &str) -> (String, String) {
+    let text =
+        std::fs::read_to_string(common::layers_only().join("stations.geojson")).expect("stations");
+    let mut fc: serde_json::Value = serde_json::from_str(&text).expect("GeoJSON");
+    let features = fc["features"].as_array_mut().expect("features");
+    features.truncate(5);
+    features[0]["properties"]["name"] = name.into();
+    let renamed = features[0]["properties"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    (fc.to_string(), renamed)
+}
+
+/// The app's live forwarder running, and a receiver of what it announces.
+fn forwarding(w: &AppWorld) -> tokio::sync::broadcast::Receiver<LiveEvent> {
+    let live = Live::new();
+    let events = live.subscribe();
+    tokio::spawn(onemap_server::app::live::forward(w.app.clone(), live));
+    events
+}
+
+/// The next redraw announced on `events`: the map's version and the layers that changed.
+async fn next_redraw(
+    events: &mut tokio::sync::broadcast::Receiver<LiveEvent>,
+) -> (u64, Vec<String>) {
+    tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        loop {
+            if let LiveEvent::Layers { version, changed } = events.recv().await.expect("live") {
+                break (version, changed);
+            }
+        }
+    })
+    .await
+    .expect("the redraw is announced")
+}
+
+/// Issue 10: a running app draws an import at once. The live forwarder redraws the map from
+/// the store, swaps it in for every later call (popups, nearest stations, the layer served)
+/// and announces the redraw on the live stream; no restart.
+async fn a_running_app_redraws_its_map_after_an_import(engine: Engine) {
+    let Some(w) = AppWorld::new(engine).await else {
+        return;
+    };
+    let mut events = forwarding(&w);
+    let before = w.app.map();
+    let (stations, renamed) = five_stations_one_renamed("重绘测试服务站");
+    w.clock.advance(MINUTE);
+    w.app
+        .store()
+        .import_layer("stations", &stations, onemap::datum::Datum::Wgs84)
+        .await
+        .expect("import");
+
+    assert_eq!(
+        next_redraw(&mut events).await,
+        (1, vec!["stations".to_string()])
+    );
+    assert_eq!(w.app.current_map().version(), 1);
+    let now = w.app.map();
+    assert_eq!(now.atlas().stations().len(), 5);
+    assert_eq!(
+        now.station(&renamed).expect("station")["properties"]["name"],
+        "重绘测试服务站"
+    );
+    let drawn: serde_json::Value =
+        serde_json::from_str(&now.layer("stations").expect("layer")).expect("GeoJSON");
+    assert_eq!(drawn["features"].as_array().map(Vec::len), Some(5));
+    // A call that held the old map finishes on it; it is not changed under it.
+    assert!(before.atlas().stations().len() > 5);
+    // A new case's nearest stations are the imported ones.
+    let district = w.user("district", Role::DistrictOperator, None).await;
+    let filed = w
+        .app
+        .file_case(&district, form("M147", point_in_street(GUANGMING)))
+        .await
+        .expect("file");
+    let detail = w
+        .app
+        .case_detail(&district, &filed.case.id)
+        .await
+        .expect("detail");
+    assert!(
+        detail
+            .nearest_stations
+            .iter()
+            .all(|n| now.station(&n.id).is_ok()),
+        "{:?}",
+        detail.nearest_stations
+    );
+    w.finish().await;
+}
+on_both_engines!(a_running_app_redraws_its_map_after_an_import);
+
+/// On PostgreSQL a seat draws another seat's import: the change crosses on LISTEN/NOTIFY and
+/// this seat's map is rebuilt from the shared store.
+async fn another_seats_import_is_drawn_here(engine: Engine) {
+    let Some(w) = AppWorld::new(engine).await else {
+        return;
+    };
+    let mut events = forwarding(&w);
+    let other = w.db.open(w.clock.clone(), "other-seat").await;
+    let (stations, renamed) = five_stations_one_renamed("另一席位导入的站点");
+    w.clock.advance(MINUTE);
+    other
+        .import_layer("stations", &stations, onemap::datum::Datum::Wgs84)
+        .await
+        .expect("import at the other seat");
+    assert_eq!(
+        next_redraw(&mut events).await,
+        (1, vec!["stations".to_string()])
+    );
+    assert_eq!(
+        w.app.map().station(&renamed).expect("station")["properties"]["name"],
+        "另一席位导入的站点"
+    );
+    other.close().await;
+    w.finish().await;
+}
+mod another_seats_import_is_drawn_here {
+    // Only PostgreSQL carries changes between seats (SQLite is one process's embedded store).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::another_seats_import_is_drawn_here(super::common::Engine::Postgres).await;
+    }
+}
 
 /// Two reports of the same matter 30 m apart on either side of a street's edge: possible
 /// duplicates of each other, but the street operator sees, and may close, only its own.

@@ -55,7 +55,7 @@ async fn rig() -> Rig {
     )
     .await;
     let state = AppState {
-        map,
+        map: Arc::clone(w.app.current_map()),
         planning: Arc::new(planning),
         live: Live::new(),
         live_source: "store",

@@ -14,7 +14,7 @@ import { HttpPlanning } from './planning-http';
 
 import { blob, enc, get, post, qs, send } from './http-core';
 
-const LIVE_EVENTS = ['case', 'alarm', 'order'] as const;
+const LIVE_EVENTS = ['case', 'alarm', 'order', 'layers'] as const;
 
 export class HttpBackend implements Backend {
   readonly kind = 'http' as const;

@@ -23,7 +23,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown> | ArrayBuffer
   }
 }
 
-const LIVE_EVENTS = ['case', 'alarm', 'order'] as const;
+const LIVE_EVENTS = ['case', 'alarm', 'order', 'layers'] as const;
 
 export class TauriBackend implements Backend {
   readonly kind = 'tauri' as const;

@@ -207,7 +207,10 @@ export type LiveEvent =
       type: 'alarm'; case_id: string; event: 'clock_at_risk' | 'clock_breached' | 'escalated';
       detail: string | null; street_code: string | null; matter: string; grade: number; at: Iso;
     }
-  | { type: 'order'; id: string; case_id: string; event: string; version: number; street_code: string | null };
+  | { type: 'order'; id: string; case_id: string; event: string; version: number; street_code: string | null }
+  /** The map was drawn again after layers changed in the store (an import, a planning apply):
+   * fetch the layers again and ask for tiles of `version`. */
+  | { type: 'layers'; version: number; changed: string[] };
 
 /** An error as it crosses IPC and HTTP: a closed code the UI switches on, and a message. A
  * `conflict` (someone changed the case first) carries the case as it is now in `current`. */

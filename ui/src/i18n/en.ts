@@ -8,6 +8,7 @@ export const en: Record<MessageKey, string> = {
   'crumb.city': 'Shenzhen',
   'app.loading': 'Loading the map…',
   'app.error': 'Failed to load',
+  'map.redrawn': 'Map updated: {layers}',
   'header.buildings': 'Rental buildings',
   'header.warning': 'Warning',
   'header.stations': 'Stations',

@@ -6,6 +6,7 @@ export const zhCN = {
   'crumb.city': '深圳市',
   'app.loading': '正在加载地图…',
   'app.error': '加载失败',
+  'map.redrawn': '地图已更新：{layers}',
   'header.buildings': '出租屋',
   'header.warning': '警示级',
   'header.stations': '服务站点',

@@ -46,6 +46,7 @@ export class MapView {
   private animating = false;
   private popup: maplibregl.Popup | null = null;
   private readonly styleReady: Promise<void>;
+  private readonly tiles: TileSources;
   /** Room the docked panels take on each side; fits keep their target clear of it. */
   private pad = { left: 320, right: 320 };
   /** When set, a click on the map goes here instead of picking a feature (placing a new case). */
@@ -53,6 +54,7 @@ export class MapView {
 
   constructor(container: HTMLElement, theme: ThemeName, tiles: TileSources, onPick: (p: MapPick) => void) {
     const bbox = tiles.bbox;
+    this.tiles = tiles;
     this.theme = theme;
     this.map = new maplibregl.Map({
       container,
@@ -109,6 +111,15 @@ export class MapView {
     }
     const src = this.map.getSource(SOURCE_OF[layer]) as maplibregl.GeoJSONSource | undefined;
     src?.setData(data);
+  }
+
+  /** Asks for the vector tiles of the map's `version` (after a redraw on the Rust side):
+   * MapLibre drops the tiles it holds and fetches those in view again. */
+  refreshTiles(version: number): void {
+    const tiled = [[SRC.buildings, 'buildings'], [SRC.cameras, 'cameras'], [SRC.roads, 'roads']] as const;
+    for (const [id, layer] of tiled) {
+      (this.map.getSource(id) as maplibregl.VectorTileSource | undefined)?.setTiles([`${this.tiles.url(layer)}?v=${version}`]);
+    }
   }
 
   setTheme(theme: ThemeName): void {

@@ -113,6 +113,23 @@ try {
     assert(!left, 'closing the wizard removes the preview');
   });
 
+  await test('the running map draws the imported stations without a reload', async () => {
+    // The server redraws its map from the store and says so on the live stream; the page
+    // fetches the layers again (it counts the redraws in data-map-version).
+    await page.waitForFunction(() => document.body.dataset.mapVersion === '1', null, { timeout: 30_000 });
+    const toastText = await page.$$eval('[data-testid=toast]', (els) => els.map((e) => e.textContent).join(' | '));
+    assert(/服务大厅与站点|stations/.test(toastText ?? ''), `toast: ${toastText}`);
+    const drawn = await page.evaluate(() => window.__onemap.view.map.querySourceFeatures('src-stations')
+      .map((f) => f.properties.id).filter((v, i, a) => a.indexOf(v) === i).sort());
+    assert(JSON.stringify(drawn) === JSON.stringify(['ST-9001', 'ST-9002', 'ST-9003']), `drawn: ${drawn.join(',')}`);
+    const layer = await api('api/layers/stations');
+    assert(layer.body.features.length === 3, `the layer route serves ${layer.body.features.length} stations`);
+    const st = await api('api/stations/ST-9002');
+    assert(st.status === 200 && st.body.properties.name === '凤凰街道群众诉求服务大厅', JSON.stringify(st.body));
+    const before = await api('api/stations/ST-0001');
+    assert(before.status === 404, `a station the import replaced still answers ${before.status}`);
+  });
+
   await test('print / export view renders an A4 300 dpi PNG of the current view', async () => {
     await page.click('[data-testid=open-export]');
     await page.waitForSelector('[data-testid=export-panel]');

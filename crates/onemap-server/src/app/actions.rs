@@ -298,7 +298,7 @@ impl App {
         if self.department_name(unit).is_some() {
             return Ok(());
         }
-        match self.inner.map.unit_name(unit) {
+        match self.map().unit_name(unit) {
             Some((kind, _)) if kind != "district" || who.street.is_none() => {
                 if let Some(own) = &who.street
                     && !unit.starts_with(own.as_str())

@@ -160,7 +160,7 @@ impl App {
         building_id: Option<&str>,
         address: Option<&str>,
     ) -> AppResult<Point> {
-        let map = &self.inner.map;
+        let map = self.map();
         match (lon, lat) {
             (Some(lon), Some(lat)) => {
                 if !(lon.is_finite()
@@ -213,7 +213,7 @@ impl App {
 
     /// The place of a point, or why it has none.
     pub(crate) fn place_of_point(&self, lon: f64, lat: f64) -> AppResult<Place> {
-        let l = self.inner.map.atlas().locate(lon, lat).ok_or_else(|| {
+        let l = self.map().atlas().locate(lon, lat).ok_or_else(|| {
             AppError::invalid(format!(
                 "({lon}, {lat}) lies outside every sub-grid of the district"
             ))
@@ -232,17 +232,16 @@ impl App {
 
     /// The nearest station of each service to a point.
     pub(crate) fn nearest_stations(&self, lon: f64, lat: f64) -> Vec<NearestStation> {
+        let map = self.map();
+        let atlas = map.atlas();
         onemap_geo::dataset::Service::ALL
             .iter()
             .filter_map(|&s| {
-                let n = self
-                    .inner
-                    .map
-                    .atlas()
+                let n = atlas
                     .nearest_stations(lon, lat, Some(s), 1)
                     .into_iter()
                     .next()?;
-                let site = self.inner.map.atlas().stations().get(n.index)?;
+                let site = atlas.stations().get(n.index)?;
                 Some(NearestStation {
                     service: s.as_str(),
                     id: n.id,
@@ -403,17 +402,13 @@ impl App {
             ));
         }
         let store = &self.inner.store;
-        let site = self
-            .inner
-            .cameras
-            .get(&form.camera_id)
-            .cloned()
-            .ok_or_else(|| {
-                AppError::invalid(format!(
-                    "there is no camera {:?} in the dataset",
-                    form.camera_id
-                ))
-            })?;
+        let map = self.map();
+        let site = map.camera(&form.camera_id).ok_or_else(|| {
+            AppError::invalid(format!(
+                "there is no camera {:?} in the dataset",
+                form.camera_id
+            ))
+        })?;
         let kind = store.camera_event_type(&form.event_type).await?;
         let at = parse_instant(&form.at).ok_or_else(|| {
             AppError::invalid(format!(

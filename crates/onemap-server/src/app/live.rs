@@ -39,15 +39,29 @@ pub fn feature(c: &Case, new: bool) -> Option<Value> {
 
 const ALARMS: [&str; 3] = ["clock_at_risk", "clock_breached", "escalated"];
 
+/// Whether a change to `layer` redraws the map: every layer of the dataset but the matter
+/// catalogue (refreshed on its own) and the cases (the store's own, live already).
+fn drawn(layer: &str) -> bool {
+    onemap::history::LOAD_ORDER.contains(&layer) && !matches!(layer, "matters" | "cases")
+}
+
 /// Forwards the store's changes to `live` until the store's bus closes. Also refreshes the
-/// app's catalogues when the matters layer changes.
+/// app's catalogues when the matters layer changes, and draws the map again when a layer it
+/// draws changes (an import, a planning apply, a rating; here or, on PostgreSQL, at another
+/// seat), announcing it as [`LiveEvent::Layers`].
 pub async fn forward(app: App, live: Live) {
     let store: Store = app.store().clone();
     let mut rx = store.subscribe();
+    #[cfg(feature = "formats")]
+    let redraw = Redraw::spawn(app.clone(), live.clone());
     loop {
         match rx.recv().await {
             Ok(change) if change.kind == ChangeKind::Layer && change.id == "matters" => {
                 let _ = app.refresh_catalogue().await;
+            }
+            #[cfg(feature = "formats")]
+            Ok(change) if change.kind == ChangeKind::Layer && drawn(&change.id) => {
+                redraw.ask(change.id);
             }
             // Nobody watching (a headless intake server): no need to read the case back.
             Ok(_) if !live.has_subscribers() => {}
@@ -100,4 +114,64 @@ pub async fn forward(app: App, live: Live) {
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
         }
     }
+}
+
+/// The map's redraws, one at a time, off the forwarding loop: an import of several layers
+/// announces each, and they are drawn together once the announcements stop for a moment.
+#[cfg(feature = "formats")]
+struct Redraw {
+    changed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+}
+
+#[cfg(feature = "formats")]
+impl Redraw {
+    /// How long the announcements must be quiet before the map is drawn again.
+    const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+    fn spawn(app: App, live: Live) -> Redraw {
+        let redraw = Redraw {
+            changed: std::sync::Arc::default(),
+            wake: std::sync::Arc::default(),
+        };
+        let (changed, wake) = (redraw.changed.clone(), redraw.wake.clone());
+        tokio::spawn(async move {
+            loop {
+                wake.notified().await;
+                // Wait for a quiet moment: every further announcement restarts the wait.
+                while tokio::time::timeout(Self::SETTLE, wake.notified())
+                    .await
+                    .is_ok()
+                {}
+                let layers = std::mem::take(&mut *lock(&changed));
+                match app.redraw_map().await {
+                    Ok(drawn) => {
+                        live.publish(LiveEvent::Layers {
+                            version: drawn.version,
+                            changed: layers,
+                        });
+                    }
+                    // The map drawn so far stays; the next change tries again.
+                    Err(e) => eprintln!("onemap: {}", e.message),
+                }
+            }
+        });
+        redraw
+    }
+
+    /// Asks for a redraw because `layer` changed.
+    fn ask(&self, layer: String) {
+        let mut changed = lock(&self.changed);
+        if !changed.contains(&layer) {
+            changed.push(layer);
+        }
+        drop(changed);
+        // A permit is kept when the task is busy drawing: it draws once more after.
+        self.wake.notify_one();
+    }
+}
+
+#[cfg(feature = "formats")]
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -32,7 +32,7 @@ use onemap::access::Principal;
 use onemap::audit::{Entry, Outcome};
 use serde::Serialize;
 
-use crate::map::MapData;
+use crate::map::{CurrentMap, MapData};
 
 pub use access::{CACHE_TTL, Credentials, DataTool, Me, RateLimiter};
 pub use actions::{ActionRequest, CaseAction, OrderAction, OrderActionRequest};
@@ -103,14 +103,6 @@ impl From<onemap::Error> for AppError {
 /// The result of an app API call.
 pub type AppResult<T> = Result<T, AppError>;
 
-/// A camera's position and name, from the dataset.
-#[derive(Debug, Clone)]
-struct CameraSite {
-    lon: f64,
-    lat: f64,
-    name: String,
-}
-
 /// One lock per (camera, event type): a repeat waits until the first alert's case is filed.
 type CameraLocks = Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>;
 
@@ -123,8 +115,7 @@ pub struct App {
 
 struct Inner {
     store: Store,
-    map: Arc<MapData>,
-    cameras: HashMap<String, CameraSite>,
+    map: Arc<CurrentMap>,
     camera_locks: CameraLocks,
     sessions: access::SessionCache,
     limiter: RateLimiter,
@@ -144,27 +135,11 @@ impl App {
     ///
     /// # Errors
     /// When the store cannot be read.
-    pub async fn open(store: Store, map: Arc<MapData>) -> AppResult<App> {
-        let cameras = map
-            .atlas()
-            .cameras()
-            .iter()
-            .map(|c| {
-                (
-                    c.id.clone(),
-                    CameraSite {
-                        lon: c.lon,
-                        lat: c.lat,
-                        name: c.name.clone(),
-                    },
-                )
-            })
-            .collect();
+    pub async fn open(store: Store, map: Arc<CurrentMap>) -> AppResult<App> {
         let app = App {
             inner: Arc::new(Inner {
                 store,
                 map,
-                cameras,
                 camera_locks: Mutex::new(HashMap::new()),
                 sessions: access::SessionCache::default(),
                 limiter: RateLimiter::default(),
@@ -181,10 +156,29 @@ impl App {
         &self.inner.store
     }
 
-    /// The map.
+    /// The map now (hold it for one call: an import may swap in a newer one).
     #[must_use]
-    pub fn map(&self) -> &MapData {
+    pub fn map(&self) -> Arc<MapData> {
+        self.inner.map.get()
+    }
+
+    /// The map as it is replaced over time (the shells' map routes read it too).
+    #[must_use]
+    pub fn current_map(&self) -> &Arc<CurrentMap> {
         &self.inner.map
+    }
+
+    /// Draws the map again as the store has it (after an import or a planning apply).
+    ///
+    /// # Errors
+    /// When the store or the dataset cannot be read; the map drawn until then stays.
+    #[cfg(feature = "formats")]
+    pub async fn redraw_map(&self) -> AppResult<crate::map::Redrawn> {
+        self.inner
+            .map
+            .reload(&self.inner.store)
+            .await
+            .map_err(|e| AppError::new("internal", format!("redrawing the map: {e}")))
     }
 
     /// Records an audit entry; a failure to record is an error of the call (nothing is shown
@@ -255,9 +249,6 @@ impl App {
 
     /// The Chinese name of a district, street, community or sub-grid code.
     fn unit_name(&self, code: &str) -> Option<String> {
-        self.inner
-            .map
-            .unit_name(code)
-            .map(|(_, name)| name.to_string())
+        self.map().unit_name(code).map(|(_, name)| name.to_string())
     }
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use onemap::access::{NewUser, Principal, Role, Via};
 use onemap::time::ManualClock;
 use onemap_server::app::App;
-use onemap_server::map::MapData;
+use onemap_server::map::{CurrentMap, MapData};
 pub use store::Engine;
 
 /// The repository's Guangming dataset.
@@ -59,7 +59,9 @@ impl AppWorld {
         let clock = Arc::new(ManualClock::new(store::morning()));
         let s = db.open(clock.clone(), "app-test").await;
         s.ensure_dataset(layers_only()).await.expect("dataset");
-        let app = App::open(s, map()).await.expect("app");
+        let app = App::open(s, Arc::new(CurrentMap::new(layers_only(), map())))
+            .await
+            .expect("app");
         Some(AppWorld { app, clock, db })
     }
 
