@@ -24,8 +24,9 @@ export type UnitLayers = Record<Level, FeatureCollection>;
 
 const LEVELS: Level[] = ['subgrid', 'community', 'street'];
 const SERVICES: PlannerPrefs['service'][] = ['appeal', 'legal', 'psych'];
-/** The base map's layers the planner's own overlay replaces while its workspace is open. */
-const REPLACED = ['stations', 'circle.appeal', 'circle.legal', 'circle.psych', 'gaps', 'cases'] as const;
+/** The base map's layers the planner's own overlay replaces while its workspace is open (the
+ * buildings' counted cells too: the choropleth carries their residents). */
+const REPLACED = ['stations', 'circle.appeal', 'circle.legal', 'circle.psych', 'gaps', 'cases', 'buildings'] as const;
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const signedPct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}`;
@@ -174,6 +175,8 @@ export class PlannerPanel {
         planning.stations(scenario ? { scenario } : {}),
         planning.gaps(this.opts()),
       ]);
+      // A drag started meanwhile: its own positions win; the drag's end asks again.
+      if (this.dragging) return;
       this.stations = st.features
         .filter((f) => ((f.properties?.services ?? []) as string[]).includes(this.p.service))
         .map((f) => {
@@ -625,7 +628,7 @@ export class PlannerPanel {
           compareBtn.disabled = this.comparing.size < 1;
         });
         const open = it.scenario.id === this.scenario?.scenario.id;
-        return h('li', { 'data-testid': 'pl-saved-item', 'data-id': it.scenario.id, 'data-version': String(it.scenario.version), class: open ? 'on' : '' },
+        return h('li', { 'data-testid': 'pl-saved-item', 'data-id': it.scenario.id, 'data-version': String(it.scenario.version), 'data-dirty': String(it.scenario.dirty), class: open ? 'on' : '' },
           box,
           h('span', { class: 'nm' }, it.scenario.name,
             h('span', { class: 'muted' }, ` +${it.added} ~${it.changed} −${it.removed}${it.scenario.version ? '' : ` · ${t('planner.unsaved')}`}${it.scenario.applied_at ? ` · ${t('planner.appliedMark')}` : ''}`)),
