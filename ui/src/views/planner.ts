@@ -272,7 +272,8 @@ export class PlannerPanel {
     const id = this.scenario?.scenario.id;
     if (!id) return;
     try { this.scenario = await this.ctx.backend.planning.scenario(id); } catch { /* keep what we have */ }
-    await this.loadLayers();
+    // The saved list's counts of added, moved and removed stations follow too.
+    await Promise.all([this.loadLayers(), this.loadSaved()]);
     this.drawSide();
   }
 
