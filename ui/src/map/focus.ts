@@ -19,7 +19,7 @@ export const FOCUS_LAYERS = {
 } as const;
 
 /** Service colours that read on both themes. */
-const SERVICE_COLOUR = { appeal: '#06b6d4', legal: '#8b5cf6', psych: '#10b981' } as const;
+export const SERVICE_COLOUR = { appeal: '#06b6d4', legal: '#8b5cf6', psych: '#10b981' } as const;
 
 export interface FocusSpec {
   case: { id: string; lon: number; lat: number; grade: number };

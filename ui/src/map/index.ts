@@ -51,6 +51,8 @@ export class MapView {
   private pad = { left: 320, right: 320 };
   /** When set, a click on the map goes here instead of picking a feature (placing a new case). */
   private clickHandler: ((lngLat: [number, number]) => void) | null = null;
+  /** When set, a click is offered here first; `true` means it was taken (the planner's units). */
+  private pickFirst: ((point: { x: number; y: number }) => boolean) | null = null;
 
   constructor(container: HTMLElement, theme: ThemeName, tiles: TileSources, onPick: (p: MapPick) => void) {
     const bbox = tiles.bbox;
@@ -81,7 +83,7 @@ export class MapView {
     });
     this.map.on('click', (e) => {
       if (this.clickHandler) this.clickHandler([e.lngLat.lng, e.lngLat.lat]);
-      else this.pick(e, onPick);
+      else if (!this.pickFirst?.(e.point)) this.pick(e, onPick);
     });
     this.map.on('mousemove', (e) => {
       if (this.clickHandler) { this.map.getCanvas().style.cursor = 'crosshair'; return; }
@@ -219,6 +221,9 @@ export class MapView {
     this.clickHandler = handler;
     if (!handler) this.map.getCanvas().style.cursor = '';
   }
+
+  /** Offers clicks to `handler` before the usual picking (`null` ends it). */
+  setPickFirst(handler: ((point: { x: number; y: number }) => boolean) | null): void { this.pickFirst = handler; }
 
   showPopup(lngLat: [number, number], content: HTMLElement): void {
     this.popup?.remove();

@@ -10,7 +10,8 @@ import { trackJob } from './progress';
 
 const LAYERS = ['districts', 'streets', 'communities', 'subgrids', 'stations', 'buildings', 'cameras', 'roads', 'matters', 'cases'];
 
-function save(blob: Blob, name: string): void {
+/** Offers `blob` as a download named `name`. */
+export function save(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
   const a = h('a', { href: url, download: name, 'data-testid': 'export-download' });
   document.body.append(a);

@@ -1,6 +1,7 @@
 // The operator's workspaces around the one map: 一张图 (the map with its layers and legend),
-// 值班台 (the live queue and the case detail) and 指令看板 (the orders board); the planner's
-// workspace (规划分析) joins WORKSPACES once the planning API is on main. Each workspace docks its
+// 值班台 (the live queue and the case detail), 指令看板 (the orders board) and 规划分析 (the
+// planner's coverage table and what-if scenarios, for planners, administrators and district
+// operators; leaders have their briefing instead). Each workspace docks its
 // panels on the left and right of the map; the hash names the workspace and the case in focus
 // (deep links); the workspace, filters, layers and map view are kept across restarts. Shortcuts
 // and the command palette reach every action.
@@ -18,8 +19,9 @@ import { DetailPanel } from './detail';
 import { NewCasePanel } from './newcase';
 import { OrdersPanel } from './orders';
 import { Palette, type Command } from './palette';
+import { PlannerPanel } from './planner';
 import { QueuePanel } from './queue';
-import { prefs, savePrefs, WORKSPACES, type Workspace } from './prefs';
+import { prefs, savePrefs, workspacesOf, type Workspace } from './prefs';
 import { readRoute, writeRoute } from './route';
 import { kbd, toast, typing } from './ui';
 
@@ -49,6 +51,7 @@ function homeOf(me: Me | null): Workspace {
   switch (me?.principal.role) {
     case 'district_operator':
     case 'street_operator': return 'ops';
+    case 'planner': return 'planner';
     default: return 'map';
   }
 }
@@ -61,6 +64,9 @@ export class Workflows {
   readonly newCase: NewCasePanel;
   readonly orders: OrdersPanel;
   readonly palette: Palette;
+  readonly planner: PlannerPanel;
+  /** The workspaces this role has (tabs, keys 1…n). */
+  private readonly spaces: Workspace[];
   private ws: Workspace = 'map';
   private newOpen = false;
   private readonly left = h('aside', { class: 'dock dock-left', 'data-testid': 'dock-left' });
@@ -83,8 +89,10 @@ export class Workflows {
     this.detail = new DetailPanel(this.ctx, () => this.closeCase());
     this.newCase = new NewCasePanel(this.ctx, () => this.closeNew(), (id) => { this.closeNew(); this.openCase(id); void this.queue.refresh(); });
     this.orders = new OrdersPanel(this.ctx);
+    this.spaces = workspacesOf(me);
+    this.planner = new PlannerPanel(this.ctx, { subgrid: host.layers.subgrids, community: host.layers.communities, street: host.layers.streets });
     this.palette = new Palette((q) => host.backend.search(q, 8), (hit) => host.goToHit(hit), (id) => this.openCase(id));
-    host.app.append(this.left, this.right, this.palette.el, this.help);
+    host.app.append(this.left, this.right, this.palette.el, this.help, this.planner.legend);
   }
 
   /** Loads the catalogues and mounts the workspaces. */
@@ -111,6 +119,7 @@ export class Workflows {
       this.newCase.redraw();
       this.orders.draw();
       this.alarms.render();
+      this.planner.draw();
     });
     const camera = prefs().camera;
     const route = readRoute();
@@ -160,7 +169,7 @@ export class Workflows {
 
   private drawNav(): void {
     const keys: Record<Workspace, string> = { map: '1', ops: '2', orders: '3', planner: '4' };
-    this.nav.replaceChildren(...WORKSPACES.map((w) => h('button', {
+    this.nav.replaceChildren(...this.spaces.map((w) => h('button', {
       type: 'button', class: `ws-tab ${w === this.ws ? 'on' : ''}`, 'data-testid': `ws-${w}`, 'data-ws': w,
       title: `${t(`ws.${w}`)} (${keys[w]})`, onclick: () => this.setWorkspace(w),
     }, t(`ws.${w}`), kbd(keys[w]))));
@@ -172,10 +181,13 @@ export class Workflows {
 
   get workspace(): Workspace { return this.ws; }
 
-  setWorkspace(ws: Workspace, remember = true): void {
+  setWorkspace(asked: Workspace, remember = true): void {
+    // A workspace this role does not have (a deep link, another user's prefs): the map.
+    const ws = this.spaces.includes(asked) ? asked : 'map';
     this.ws = ws;
     if (remember) savePrefs({ workspace: ws });
-    for (const w of WORKSPACES) document.body.classList.toggle(`ws-${w}`, w === ws);
+    for (const w of this.spaces) document.body.classList.toggle(`ws-${w}`, w === ws);
+    if (ws === 'planner') this.planner.activate(); else this.planner.deactivate();
     document.body.classList.remove('layers-pop');
     if (ws !== 'ops' && this.newOpen) this.closeNew();
     this.layout();
@@ -188,8 +200,10 @@ export class Workflows {
   /** Puts each workspace's panels into the docks and tells the map how much room they take. */
   private layout(): void {
     const ws = this.ws;
-    const leftPanel = ws === 'ops' ? (this.newOpen ? this.newCase.el : this.queue.el) : ws === 'orders' ? this.orders.el : null;
-    const rightPanel = this.detail.caseId || this.detail.el.childElementCount ? this.detail.el : null;
+    const leftPanel = ws === 'ops' ? (this.newOpen ? this.newCase.el : this.queue.el) : ws === 'orders' ? this.orders.el
+      : ws === 'planner' ? this.planner.left : null;
+    const rightPanel = ws === 'planner' ? this.planner.right
+      : this.detail.caseId || this.detail.el.childElementCount ? this.detail.el : null;
     this.left.replaceChildren(...(leftPanel ? [leftPanel] : []));
     this.right.replaceChildren(...(rightPanel ? [rightPanel] : []));
     document.body.classList.toggle('has-left', !!leftPanel);
@@ -245,7 +259,7 @@ export class Workflows {
 
   private showHelp(): void {
     const rows: [string, string][] = [
-      ['Ctrl K', t('keys.palette')], [`1 – ${WORKSPACES.length}`, t('keys.workspaces')], ['N', t('keys.newCase')], ['/', t('keys.search')],
+      ['Ctrl K', t('keys.palette')], [`1 – ${this.spaces.length}`, t('keys.workspaces')], ['N', t('keys.newCase')], ['/', t('keys.search')],
       ['J / K · ↓ / ↑', t('keys.move')], ['Esc', t('keys.close')], ['A', t('keys.ackAll')], ['L', t('keys.layers')], ['?', t('keys.help')],
       ['D · C · T · M · O', t('keys.caseActions1')], ['S · V · B · R · E · X', t('keys.caseActions2')], ['Ctrl ↵', t('keys.submit')],
     ];
@@ -273,7 +287,7 @@ export class Workflows {
     }
     if (typing(e) || e.ctrlKey || e.metaKey || e.altKey || this.palette.isOpen) return;
     const k = e.key;
-    const ws = WORKSPACES[Number(k) - 1];
+    const ws = this.spaces[Number(k) - 1];
     if (ws) { e.preventDefault(); this.setWorkspace(ws); return; }
     switch (k) {
       case 'n': case 'N': e.preventDefault(); this.openNew(); return;
@@ -295,7 +309,7 @@ export class Workflows {
       run: () => { this.host.setLayer(tg, !this.host.isLayerOn(tg)); this.host.rerender(); },
     });
     this.palette.register([
-      ...WORKSPACES.map(ws),
+      ...this.spaces.map(ws),
       { id: 'case:new', title: () => t('queue.new'), keys: 'N', group: () => t('palette.groupCase'), run: () => this.openNew(), when: () => this.ctx.acts },
       { id: 'alarm:ack', title: () => t('alarm.ackAll'), keys: 'A', group: () => t('palette.groupCase'), run: () => { void this.alarms.acknowledgeAll(); }, when: () => this.alarms.count > 0 },
       { id: 'case:close', title: () => t('palette.closeCase'), keys: 'Esc', group: () => t('palette.groupCase'), run: () => this.closeCase(), when: () => !!this.detail.caseId },

@@ -1,10 +1,19 @@
 // What the screen keeps across restarts (localStorage): the workspace, the queue's filters, the
 // layers shown, the map's view and the planner's choices. One JSON object under one key; a
 // missing or broken entry falls back to the defaults, a private window simply forgets.
-import type { QueueFilter } from '../backend';
+import type { Me, QueueFilter } from '../backend';
 
 export type Workspace = 'map' | 'ops' | 'orders' | 'planner';
-export const WORKSPACES: Workspace[] = ['map', 'ops', 'orders'];
+export const WORKSPACES: Workspace[] = ['map', 'ops', 'orders', 'planner'];
+
+/** The workspaces a role has: the planner's for planners, administrators and district operators
+ * (who may read the coverage; only the first two edit scenarios, as the server enforces); a
+ * street operator works on cases of one street and a leader has the briefing. */
+export function workspacesOf(me: Me | null): Workspace[] {
+  const role = me?.principal.role;
+  const plans = role === 'planner' || role === 'admin' || role === 'district_operator';
+  return WORKSPACES.filter((w) => w !== 'planner' || plans);
+}
 export type Service = 'appeal' | 'legal' | 'psych';
 
 export interface PlannerPrefs {
