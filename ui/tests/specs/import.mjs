@@ -119,9 +119,16 @@ try {
     await page.waitForFunction(() => document.body.dataset.mapVersion === '1', null, { timeout: 30_000 });
     const toastText = await page.$$eval('[data-testid=toast]', (els) => els.map((e) => e.textContent).join(' | '));
     assert(/服务大厅与站点|stations/.test(toastText ?? ''), `toast: ${toastText}`);
-    const drawn = await page.evaluate(() => window.__onemap.view.map.querySourceFeatures('src-stations')
-      .map((f) => f.properties.id).filter((v, i, a) => a.indexOf(v) === i).sort());
-    assert(JSON.stringify(drawn) === JSON.stringify(['ST-9001', 'ST-9002', 'ST-9003']), `drawn: ${drawn.join(',')}`);
+    // The new data reaches MapLibre's worker asynchronously: look at the whole district and wait
+    // for the source to hold the imported stations (and nothing else).
+    await page.evaluate(() => window.__onemap.view.fitBbox([113.852844, 22.688835, 114.004186, 22.835768], 16.5, false));
+    const want = JSON.stringify(['ST-9001', 'ST-9002', 'ST-9003']);
+    const stationsDrawn = () => [...new Set(window.__onemap.view.map.querySourceFeatures('src-stations')
+      .map((f) => f.properties.id))].sort();
+    await page.waitForFunction(`JSON.stringify((${stationsDrawn})()) === ${JSON.stringify(want)}`, null, { timeout: 30_000 })
+      .catch(() => { /* the assertion below names what is drawn */ });
+    const drawn = await page.evaluate(stationsDrawn);
+    assert(JSON.stringify(drawn) === want, `drawn: ${drawn.slice(0, 10).join(',')} (${drawn.length})`);
     const layer = await api('api/layers/stations');
     assert(layer.body.features.length === 3, `the layer route serves ${layer.body.features.length} stations`);
     const st = await api('api/stations/ST-9002');
