@@ -113,9 +113,7 @@ try {
     assert(!left, 'closing the wizard removes the preview');
   });
 
-  // Known failure (issue 10, left open): the page gets the redraw (data-map-version, the toast)
-  // but its stations source still holds the 302 old stations. Runs with ONEMAP_E2E_REDRAW=1.
-  if (process.env.ONEMAP_E2E_REDRAW) await test('the running map draws the imported stations without a reload', async () => {
+  await test('the running map draws the imported stations without a reload', async () => {
     // The server redraws its map from the store and says so on the live stream; the page
     // fetches the layers again (it counts the redraws in data-map-version).
     await page.waitForFunction(() => document.body.dataset.mapVersion === '1', null, { timeout: 30_000 });
