@@ -43,3 +43,11 @@ pub mod planning_http;
 pub mod print;
 #[cfg(feature = "reports")]
 pub mod reports;
+
+/// Locks `m`, taking the data of a poisoned mutex too: a holder that panicked leaves what its
+/// last finished write made (these mutexes guard maps and queues, never a half-made value), and
+/// one panicked request must not take every later one down with it.
+#[cfg(feature = "store")]
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -143,7 +143,7 @@ impl Redraw {
                     .await
                     .is_ok()
                 {}
-                let layers = std::mem::take(&mut *lock(&changed));
+                let layers = std::mem::take(&mut *crate::lock(&changed));
                 match app.redraw_map().await {
                     Ok(drawn) => {
                         live.publish(LiveEvent::Layers {
@@ -161,7 +161,7 @@ impl Redraw {
 
     /// Asks for a redraw because `layer` changed.
     fn ask(&self, layer: String) {
-        let mut changed = lock(&self.changed);
+        let mut changed = crate::lock(&self.changed);
         if !changed.contains(&layer) {
             changed.push(layer);
         }
@@ -171,7 +171,3 @@ impl Redraw {
     }
 }
 
-#[cfg(feature = "formats")]
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
