@@ -25,6 +25,7 @@ use onemap_report::{Format, Lang};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::lock;
 use crate::map::{ApiError, circle_ring};
 
 /// The radius of every service circle, metres.
@@ -200,13 +201,6 @@ impl std::fmt::Debug for Planning {
         f.debug_struct("Planning")
             .field("store", &self.store.is_some())
             .finish_non_exhaustive()
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
     }
 }
 
@@ -1116,6 +1110,35 @@ impl Planning {
             }
         }
         Ok(Comparison { columns, rows })
+    }
+
+    /// [`Planning::apply`] on behalf of `who`, on the audit log either way. Applying rewrites
+    /// the stations layer every seat works with, as an import does, so it is an
+    /// administrator's step (as imports are): planners build, save and compare scenarios, an
+    /// administrator applies one; a planner's attempt is refused and the refusal recorded.
+    ///
+    /// # Errors
+    /// `forbidden` for a role that does not administer; else those of [`Planning::apply`].
+    pub async fn apply_as(&self, id: &str, who: &onemap::access::Principal) -> Result<Value> {
+        if !who.role.administers() {
+            let why = format!(
+                "only an administrator may apply a scenario (it rewrites the stations layer for everyone); you are a {}",
+                who.role
+            );
+            if let Some(store) = &self.store {
+                let entry = onemap::audit::Entry::by(
+                    who,
+                    "scenario.apply",
+                    format!("scenario:{id}"),
+                    onemap::audit::Outcome::Denied,
+                    why.clone(),
+                );
+                store.audit(entry).await?;
+            }
+            return Err(PlanningError::new("forbidden", why));
+        }
+        let applied = self.apply(id, &who.user).await;
+        self.audited(who, "scenario.apply", id, applied).await
     }
 
     /// Applies a saved, unedited scenario: the stations layer is rewritten through the store's

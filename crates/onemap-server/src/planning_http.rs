@@ -10,7 +10,7 @@
 //! | `GET, PUT, DELETE /api/planning/scenarios/{id}` | view; save `{name?, note?}`; delete |
 //! | `POST /api/planning/scenarios/{id}/edits` | one edit or a list (all or none) → what changed |
 //! | `POST /api/planning/scenarios/{id}/undo` | take back the last edit |
-//! | `POST /api/planning/scenarios/{id}/apply` | write the stations layer, swap the Atlas |
+//! | `POST /api/planning/scenarios/{id}/apply` | write the stations layer, swap the Atlas (administrators) |
 //! | `GET /api/planning/compare?ids=a,b&level=&service=` | side by side |
 //! | `POST /api/planning/suggest` | suggested sites `{service, count?, target?, objective?, candidates?, exclude?, scenario?}` |
 //! | `GET /api/planning/policy?service=&scenario=` | the 500-m rule per sub-grid, with fixes |
@@ -257,11 +257,7 @@ async fn apply(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Answer {
-    let v = heavy(&p, move |p| async move {
-        let applied = p.apply(&id, &who.user).await;
-        p.audited(&who, "scenario.apply", &id, applied).await
-    })
-    .await?;
+    let v = heavy(&p, move |p| async move { p.apply_as(&id, &who).await }).await?;
     Ok(json(&v))
 }
 

@@ -107,6 +107,16 @@ async fn call(
     uri: &str,
     body: Option<Value>,
 ) -> (StatusCode, Vec<u8>) {
+    call_as(p, planner(), method, uri, body).await
+}
+
+async fn call_as(
+    p: &Arc<Planning>,
+    who: Principal,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+) -> (StatusCode, Vec<u8>) {
     let app: axum::Router = onemap_server::planning_http::routes(Arc::clone(p));
     let mut req = Request::builder()
         .method(method)
@@ -114,8 +124,8 @@ async fn call(
         .header("content-type", "application/json")
         .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
         .expect("request");
-    // What the guard puts on a request it let through: here a planner.
-    req.extensions_mut().insert(planner());
+    // What the guard puts on a request it let through.
+    req.extensions_mut().insert(who);
     let res = app.oneshot(req).await.expect("answer");
     let status = res.status();
     let bytes = axum::body::to_bytes(res.into_body(), 64 << 20)
@@ -137,6 +147,20 @@ fn planner() -> Principal {
     }
 }
 
+/// The administrator who applies scenarios (a planner may not).
+fn admin() -> Principal {
+    Principal {
+        user: "admin.li".into(),
+        display_name: "管理员 李".into(),
+        role: Role::Admin,
+        street: None,
+        via: Via::Session,
+        channel: None,
+        key_id: None,
+        rate_per_min: None,
+    }
+}
+
 async fn json_call(
     p: &Arc<Planning>,
     method: &str,
@@ -144,6 +168,17 @@ async fn json_call(
     body: Option<Value>,
 ) -> (StatusCode, Value) {
     let (s, b) = call(p, method, uri, body).await;
+    (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+async fn json_call_as(
+    p: &Arc<Planning>,
+    who: Principal,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let (s, b) = call_as(p, who, method, uri, body).await;
     (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
 }
 
@@ -260,9 +295,23 @@ async fn a_scenario_is_edited_saved_and_applied(postgres: bool) {
     let (_, same) = json_call(&p, "GET", &format!("/api/planning/scenarios/{id}"), None).await;
     assert_eq!(same["plan"], view["plan"]);
 
-    // Applying needs a save first; a second planner's stale save is refused.
+    // Applying is an administrator's step: the planner is refused.
     let (s, e) = json_call(
         &p,
+        "POST",
+        &format!("/api/planning/scenarios/{id}/apply"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{e}"
+    );
+    // Applying needs a save first; a second planner's stale save is refused.
+    let (s, e) = json_call_as(
+        &p,
+        admin(),
         "POST",
         &format!("/api/planning/scenarios/{id}/apply"),
         None,
@@ -320,16 +369,17 @@ async fn a_scenario_is_edited_saved_and_applied(postgres: bool) {
         .await
         .expect("stations")
         .len();
-    let (s, ap) = json_call(
+    let (s, ap) = json_call_as(
         &p,
+        admin(),
         "POST",
         &format!("/api/planning/scenarios/{id}/apply"),
         None,
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{ap}");
-    // Every planning write is on the audit log under the planner who made it, the refused
-    // apply (before the save) as failed.
+    // Every planning write is on the audit log under whoever made it: the planner's apply as
+    // denied, the administrator's before the save as failed, then done.
     let log = store
         .audit_log(&AuditQuery {
             target: Some(format!("scenario:{id}")),
@@ -344,9 +394,10 @@ async fn a_scenario_is_edited_saved_and_applied(postgres: bool) {
         .collect();
     for want in [
         ("plan.wang", "scenario.create", "ok"),
-        ("plan.wang", "scenario.apply", "failed"),
+        ("plan.wang", "scenario.apply", "denied"),
+        ("admin.li", "scenario.apply", "failed"),
         ("plan.wang", "scenario.save", "ok"),
-        ("plan.wang", "scenario.apply", "ok"),
+        ("admin.li", "scenario.apply", "ok"),
     ] {
         assert!(seen.contains(&want), "{want:?} not in {seen:?}");
     }
