@@ -13,6 +13,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod formats;
+mod opening;
 mod reports;
 
 use std::path::PathBuf;
@@ -59,17 +60,12 @@ impl Desktop {
 /// (the map's, the reports', the import wizard's) uses this one store, so a change made by
 /// any of them is on the one live bus the map listens to.
 #[derive(Clone, Default)]
-pub struct OpenedApp(Arc<tokio::sync::OnceCell<Result<App, AppError>>>);
+pub struct OpenedApp(opening::Opening<Result<App, AppError>>);
 
 impl OpenedApp {
     /// The app, once the store is open (waits for it).
     async fn get(&self) -> Result<App, AppError> {
-        loop {
-            if let Some(r) = self.0.get() {
-                return r.clone();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        self.0.get().await
     }
 
     /// The app's store, or why there is none.
@@ -326,17 +322,12 @@ use onemap_server::planning::{Planning, PlanningError, SuggestParams, parse_leve
 
 /// The planning service, made once the store has opened (in the background at start).
 #[derive(Clone, Default)]
-struct PlanningState(Arc<tokio::sync::OnceCell<Result<Arc<Planning>, ApiError>>>);
+struct PlanningState(opening::Opening<Result<Arc<Planning>, ApiError>>);
 
 impl PlanningState {
     /// The planning service (waits for the store on the first calls).
     async fn get(&self) -> Result<Arc<Planning>, ApiError> {
-        loop {
-            if let Some(p) = self.0.get() {
-                return p.clone();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        self.0.get().await
     }
 }
 
@@ -511,8 +502,7 @@ async fn planning_compare(
 #[tauri::command]
 async fn planning_apply(p: State<'_, PlanningState>, id: String) -> Result<Value, ApiError> {
     let p = p.get().await?;
-    let applied = p.apply(&id, "local").await;
-    p.audited(&Principal::local_admin(), "scenario.apply", &id, applied)
+    p.apply_as(&id, &Principal::local_admin())
         .await
         .map_err(perr)
 }
@@ -728,20 +718,20 @@ fn main() {
             app.manage(planning.clone());
             let (c, m, d, l) = (opened.clone(), map.clone(), dir.clone(), live.clone());
             tauri::async_runtime::spawn(async move {
-                let opened = c.0.get_or_init(|| open_app(m.clone(), d, l)).await;
+                let opened = c.0.make(open_app(m.clone(), d, l)).await;
                 // Planning on the store once it is open (scenarios saved, apply), in memory
                 // when it did not open.
                 let store = opened.as_ref().ok().map(|a| a.store().clone());
-                let planning_over = match current(&m) {
-                    Ok(m) => {
+                planning
+                    .0
+                    .make(async move {
+                        let m = current(&m)?;
                         let roads = std::fs::read_to_string(m.dir().join("roads.geojson")).ok();
-                        Ok(Arc::new(
+                        Ok::<_, ApiError>(Arc::new(
                             Planning::new(m.shared_atlas(), roads, store, m.is_synthetic()).await,
                         ))
-                    }
-                    Err(e) => Err(e),
-                };
-                let _ = planning.0.set(planning_over);
+                    })
+                    .await;
             });
             app.manage(Desktop {
                 map,
