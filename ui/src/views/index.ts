@@ -285,7 +285,9 @@ export class Workflows {
       if (this.detail.caseId) { this.closeCase(); return; }
       return;
     }
-    if (typing(e) || e.ctrlKey || e.metaKey || e.altKey || this.palette.isOpen) return;
+    // A panel that handled the key itself (the queue list's j/k) has had its say: moving
+    // again here would step two rows.
+    if (e.defaultPrevented || typing(e) || e.ctrlKey || e.metaKey || e.altKey || this.palette.isOpen) return;
     const k = e.key;
     const ws = this.spaces[Number(k) - 1];
     if (ws) { e.preventDefault(); this.setWorkspace(ws); return; }
