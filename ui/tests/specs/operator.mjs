@@ -101,7 +101,12 @@ try {
     const first = page.locator(`[data-testid=queue-row][data-id="${c.case.id}"] [data-testid=countdown]`);
     await first.waitFor(T);
     const a = await first.textContent();
-    await page.waitForTimeout(1500);
+    // At 60× a case minute passes every real second; on a busy machine a redraw can be late,
+    // so wait (a while) for the next one rather than a fixed 1.5 s.
+    await page.waitForFunction(([id, was]) => {
+      const t = document.querySelector(`[data-testid=queue-row][data-id="${id}"] [data-testid=countdown]`)?.textContent;
+      return t !== undefined && t !== was;
+    }, [c.case.id, a], { timeout: 15_000 }).catch(() => { /* the assertion below says what is shown */ });
     const b = await first.textContent();
     assert(a !== b && /\d/.test(b), `the countdown does not tick: ${a} → ${b}`);
     await shot('operator-queue-alarm');
