@@ -11,7 +11,8 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 export npm_config_cache=${npm_config_cache:-$ONEMAP_CACHE/npm}
 mkdir -p "$ONEMAP_CACHE"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each heading says how long the run has taken so far, so a slow stage shows in CI's log.
+say() { printf '\033[1m==> [%dm%02ds] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 # ensure_apt PKG...: installs the Debian packages that are not installed yet.
 ensure_apt() {
