@@ -170,4 +170,3 @@ impl Redraw {
         self.wake.notify_one();
     }
 }
-
