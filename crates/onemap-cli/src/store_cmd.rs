@@ -123,8 +123,9 @@ pub enum DbCommand {
     /// Create and migrate the database; on first run load the dataset (layers, matter
     /// catalogue, case history).
     Init {
-        /// The dataset directory to load when the store is empty.
-        #[arg(long, default_value = "geodata/guangming")]
+        /// The dataset directory to load when the store is empty (`--data`, as every other
+        /// command names it, works too).
+        #[arg(long, visible_alias = "data", default_value = "geodata/guangming")]
         dataset: PathBuf,
     },
     /// Engine, layers and case counts.
