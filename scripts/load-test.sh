@@ -8,6 +8,7 @@
 #   bash scripts/load-test.sh [--engine sqlite|postgres|both] [--clients 200] [--duration 60s]
 #                             [--rate 2000/s]   # the clients share a set rate (latency at that load)
 #   bash scripts/load-test.sh --quick     # 20 clients, 6 s, both engines: a smoke run for CI
+#   ONEMAP_BIN=path/to/onemap bash scripts/load-test.sh …   # that binary, no build
 #
 # PostgreSQL runs on the private test cluster (scripts/pg-test-server.sh). Prints one JSON line
 # per run (the simulator's figures) and a summary table at the end.
@@ -30,13 +31,19 @@ done
 [ "$ENGINES" = both ] && ENGINES="sqlite postgres"
 
 step() { echo "== $*" >&2; }
-if [ "$PROFILE" = release ]; then
-  step "cargo build --release -p onemap-cli"
-  cargo build --release -p onemap-cli >&2
+# ONEMAP_BIN: run that `onemap` binary (scripts/test.sh passes the one its cargo test built)
+# instead of building one.
+if [ -n "${ONEMAP_BIN:-}" ]; then
+  BIN=$ONEMAP_BIN
 else
-  cargo build -p onemap-cli >&2
+  if [ "$PROFILE" = release ]; then
+    step "cargo build --release -p onemap-cli"
+    cargo build --release -p onemap-cli >&2
+  else
+    cargo build -p onemap-cli >&2
+  fi
+  BIN="$CARGO_TARGET_DIR/$PROFILE/onemap"
 fi
-BIN="$CARGO_TARGET_DIR/$PROFILE/onemap"
 SECS=${DURATION%s}
 
 WORK="$(mktemp -d)"

@@ -30,15 +30,23 @@ export ONEMAP_TEST_PG_URL
 trap 'bash scripts/pg-test-server.sh stop >/dev/null 2>&1 || true' EXIT
 
 say "cargo test (workspace: unit, integration and doc tests; SQLite and PostgreSQL)"
+# One build for everything after it too: the integration tests make cargo build the `onemap`
+# and `onemap-desktop` binaries with the workspace's one feature set, and the stages below run
+# those. (A `cargo build -p …` of either would pick another feature set and rebuild much of the
+# dependency tree; a release build would compile it all a third time.)
 set +e
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$ONEMAP_CACHE/cargo-test.log"
 rust_status=${PIPESTATUS[0]}
 set -e
+export ONEMAP_BIN="$CARGO_TARGET_DIR/debug/onemap"
+DESKTOP_BIN="$CARGO_TARGET_DIR/debug/onemap-desktop"
+for bin in "$ONEMAP_BIN" "$DESKTOP_BIN"; do
+  [ -x "$bin" ] || { echo "cargo test did not build $bin" >&2; rust_status=1; }
+done
 
 say "cross-check: coverage shares against shapely on the bundled dataset"
-cargo build --release --locked -p onemap-cli
 py_status=0
-"$ONEMAP_VENV/bin/python" tests/shapely_check.py --onemap "$CARGO_TARGET_DIR/release/onemap" \
+"$ONEMAP_VENV/bin/python" tests/shapely_check.py --onemap "$ONEMAP_BIN" \
   --data geodata/guangming || py_status=$?
 
 say "load smoke: 20 Open311 clients for 6 s on SQLite and PostgreSQL, and a SIGKILL-during-load run (scripts/load-test.sh --quick)"
@@ -51,7 +59,7 @@ bash scripts/e2e.sh || e2e_status=$?
 
 say "desktop: the Tauri window under Xvfb reports the map ready, screenshot (scripts/desktop-test.sh)"
 desktop_status=0
-PROFILE=debug bash scripts/desktop-test.sh "$ONEMAP_CACHE/desktop-test.png" || desktop_status=$?
+DESKTOP_BIN="$DESKTOP_BIN" bash scripts/desktop-test.sh "$ONEMAP_CACHE/desktop-test.png" || desktop_status=$?
 
 # Packaging (scripts/package-deb.sh: a release build of the Tauri crate, tauri build --bundles
 # deb, checked with dpkg-deb) is run by hand: its release build does not fit this run's budget.
