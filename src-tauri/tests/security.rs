@@ -40,7 +40,10 @@ fn the_csp_names_no_remote_origin_and_allows_no_inline_script() {
         directives.insert(name, words.collect::<Vec<_>>());
     }
     for must in ["default-src", "script-src", "connect-src", "object-src"] {
-        assert!(directives.contains_key(must), "the CSP has no {must}: {csp}");
+        assert!(
+            directives.contains_key(must),
+            "the CSP has no {must}: {csp}"
+        );
     }
     for (name, sources) in &directives {
         for s in sources {
