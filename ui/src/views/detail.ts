@@ -43,6 +43,11 @@ const CLOCK_EVENTS = new Set(['clock_at_risk', 'clock_breached']);
 
 interface Conflict { action: string; seen: number; between: EventView[] }
 
+/** The case as it is now, when `e` is a write refused as stale (`conflict`). */
+function stale(e: unknown): CaseDetail | null {
+  return e instanceof BackendError && e.code === 'conflict' && e.current ? e.current : null;
+}
+
 export class DetailPanel {
   readonly el = h('section', { class: 'dock-panel detail', 'data-testid': 'detail' });
   private d: CaseDetail | null = null;
@@ -396,8 +401,8 @@ export class DetailPanel {
       this.ctx.toast(t('detail.done', { action: tk(`action.${req.action}`, req.action), id: fresh.case.id }), 'ok');
     } catch (e) {
       this.busy = false;
-      if (e instanceof BackendError && e.code === 'conflict' && e.current) {
-        const fresh = e.current;
+      const fresh = stale(e);
+      if (fresh) {
         const between = fresh.events.filter((ev) => ev.version > seen);
         const onlyClocks = between.every((ev) => ev.actor === 'scheduler' && CLOCK_EVENTS.has(ev.kind));
         if (onlyClocks && !retried && fresh.actions.includes(req.action as CaseActionName)) {
@@ -405,14 +410,25 @@ export class DetailPanel {
           await this.act(req, fresh.case.version, true);
           return;
         }
-        this.conflict = { action: req.action, seen, between };
-        if (this.form) this.form.version = fresh.case.version;
-        this.show(fresh, false);
-      } else {
-        this.render();
-        this.ctx.toast(errorText(e), 'error');
       }
+      this.failed(e, req.action, seen, seen);
     }
+  }
+
+  /** Shows why a write failed: a stale one as the conflict over the case as it is now (with
+   *  the events after `since`, the case version the write was made at, when there is one), any
+   *  other error as a toast. */
+  private failed(e: unknown, action: string, seen: number, since: number | null): void {
+    const fresh = stale(e);
+    if (!fresh) {
+      this.render();
+      this.ctx.toast(errorText(e), 'error');
+      return;
+    }
+    this.conflict = { action, seen, between: since === null ? [] : fresh.events.filter((ev) => ev.version > since) };
+    // An open form now acts on the fresh version (the operator has seen what changed).
+    if (this.form) this.form.version = fresh.case.version;
+    this.show(fresh, false);
   }
 
   private async orderStep(o: OrderView, req: Parameters<Ctx['backend']['orderAct']>[1]): Promise<void> {
@@ -426,13 +442,8 @@ export class DetailPanel {
       this.ctx.toast(t('detail.done', { action: tk(`order.${req.action}`, req.action), id: o.id }), 'ok');
     } catch (e) {
       this.busy = false;
-      if (e instanceof BackendError && e.code === 'conflict' && e.current) {
-        this.conflict = { action: `order.${req.action}`, seen: o.version, between: [] };
-        this.show(e.current, false);
-      } else {
-        this.render();
-        this.ctx.toast(errorText(e), 'error');
-      }
+      // The order's version is its own, not the case's: no case events to list.
+      this.failed(e, `order.${req.action}`, o.version, null);
     }
   }
 
@@ -465,10 +476,7 @@ export class DetailPanel {
         this.show(fresh, false);
         this.ctx.toast(t(decision === 'confirm' ? 'detail.dupConfirmed' : 'detail.dupDismissed', { id: n.id }), 'ok');
       } catch (e) {
-        if (e instanceof BackendError && e.code === 'conflict' && e.current) {
-          this.conflict = { action: 'decide_duplicate', seen: d.case.version, between: e.current.events.filter((x) => x.version > d.case.version) };
-          this.show(e.current, false);
-        } else this.ctx.toast(errorText(e), 'error');
+        this.failed(e, 'decide_duplicate', d.case.version, d.case.version);
       }
     };
     const decided = n.decision ? h('span', { class: `dup-dec ${n.decision}` }, tk(`dup.${n.decision}`, n.decision)) : null;
