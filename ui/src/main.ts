@@ -8,7 +8,7 @@ import { MapView, TOGGLES, type MapLayerName, type MapPick, type ThemeName, type
 import { breadcrumb, header, layerPanel, legend, searchBox } from './ui/chrome';
 import { h } from './ui/dom';
 import { loginScreen, userChip } from './ui/login';
-import { mountReports } from './reports/view';
+import { mountReports, type ReportViews } from './reports/view';
 import { buildingPopup, casePopup, errorPopup, gapPopup, stationPopup, unitPopup } from './ui/popup';
 import { dataTools } from './ui/tools';
 import { Workflows } from './views';
@@ -40,6 +40,7 @@ let openCases = 0;
 let live = false;
 let me: Me | null = null;
 let workflows: Workflows | null = null;
+let reports: ReportViews;
 const loadedLazily = new Set<MapLayerName>();
 
 const mapEl = h('div', { id: 'map', 'data-testid': 'map' });
@@ -255,7 +256,7 @@ async function start(): Promise<void> {
     }
   }
   render();
-  mountReports(app, view, backend);
+  reports = mountReports(app, view, backend);
   await view.idle();
   // A view asked for at start (a street for the big screen, a place to check).
   const startView = await backend.startView().catch(() => null);
@@ -309,7 +310,7 @@ async function mountWorkflows(byName: Map<MapLayerName, FeatureCollection>): Pro
       app, view, backend, me,
       layers: { streets: layer('streets'), communities: layer('communities'), subgrids: layer('subgrids'), stations: layer('stations') },
       setLayer: toggle, isLayerOn: (x) => view.isVisible(x), switchTheme, switchLang,
-      goToHit: (hit) => { void pickHit(hit); }, rerender: render, startedAtView,
+      goToHit: (hit) => { void pickHit(hit); }, rerender: render, reports, startedAtView,
     });
     if (window.__onemap) window.__onemap.workflows = workflows;
     render();

@@ -1,7 +1,8 @@
 // The command center's report views: the dashboard (KPI tiles and the Rust-drawn charts, each
 // exportable as SVG and PNG) and the risk view (choropleth on the one map, ranked list with
 // drill-down district → street → community → sub-grid, inputs on hover). Mounted once on the
-// operator map; a language switch redraws them (the charts come back in the new language).
+// operator map and shown by the workspaces' tabs (驾驶舱, 风险研判); a language switch redraws
+// them (the charts come back in the new language).
 import type { Backend } from '../backend';
 import { lang, onLangChange, t } from '../i18n';
 import type { MapView } from '../map';
@@ -10,7 +11,10 @@ import { fmt, h } from '../ui/dom';
 import { RISK_STOPS, download, reports, type DashboardData, type RiskData, type RiskRow } from './api';
 import './reports.css';
 
-type Mode = 'map' | 'dashboard' | 'risk';
+export type ReportMode = 'map' | 'dashboard' | 'risk';
+
+/** What the workspaces drive: which report view is shown over the map, if any. */
+export interface ReportViews { show(m: ReportMode): Promise<void> }
 
 function pct(x: number): string { return `${(100 * x).toFixed(0)}%`; }
 
@@ -25,18 +29,17 @@ export function inputLines(r: RiskRow): string[] {
   ];
 }
 
-export function mountReports(app: HTMLElement, view: MapView, backend: Backend): void {
-  let mode: Mode = 'map';
+export function mountReports(app: HTMLElement, view: MapView, backend: Backend): ReportViews {
+  let mode: ReportMode = 'map';
   let dash: DashboardData | null = null;
   let risk: RiskData | null = null;
   let path: string[] = [];
   let subgrids: GeoJSON.Feature[] = [];
   const chartUrls = new Map<string, string>();
-  const nav = h('nav', { class: 'views', 'data-testid': 'views' });
   const dashEl = h('section', { class: 'dash', 'data-testid': 'dashboard', hidden: true });
   const riskEl = h('section', { class: 'panel risk', 'data-testid': 'risk-panel', hidden: true });
   const tip = h('div', { class: 'risk-tip', 'data-testid': 'risk-tip', hidden: true });
-  app.append(nav, dashEl, riskEl, tip);
+  app.append(dashEl, riskEl, tip);
 
   const layer = new RiskLayer(view.map, RISK_STOPS, showTip, (code) => { void drillTo(code); });
   layer.setVisible(false);
@@ -52,20 +55,14 @@ export function mountReports(app: HTMLElement, view: MapView, backend: Backend):
     tip.hidden = false;
   }
 
-  function renderNav(): void {
-    const b = (m: Mode | 'briefing', key: 'nav.map' | 'nav.dashboard' | 'nav.risk' | 'nav.briefing') =>
-      h('button', { class: `btn ${m === mode ? 'on' : ''}`, 'data-testid': `view-${m}`, onclick: () => { void go(m); } }, t(key));
-    nav.replaceChildren(b('map', 'nav.map'), b('dashboard', 'nav.dashboard'), b('risk', 'nav.risk'), b('briefing', 'nav.briefing'));
-  }
-
-  async function go(m: Mode | 'briefing'): Promise<void> {
-    if (m === 'briefing') { location.href = `briefing.html?lang=${lang()}`; return; }
+  async function show(m: ReportMode): Promise<void> {
+    if (m === mode) return;
     mode = m;
     document.body.classList.toggle('risk-on', m === 'risk');
     dashEl.hidden = m !== 'dashboard';
     riskEl.hidden = m !== 'risk';
     layer.setVisible(m === 'risk');
-    renderNav();
+    if (m !== 'risk') tip.hidden = true;
     if (m === 'dashboard') await loadDashboard();
     if (m === 'risk') await loadRisk();
   }
@@ -195,12 +192,9 @@ export function mountReports(app: HTMLElement, view: MapView, backend: Backend):
     return c;
   }
 
-  renderNav();
   onLangChange(() => {
-    renderNav();
     if (mode === 'dashboard') void loadDashboard();
     if (mode === 'risk') renderRisk();
   });
-  const wanted = new URLSearchParams(location.search).get('view');
-  if (wanted === 'dashboard' || wanted === 'risk') void go(wanted);
+  return { show };
 }

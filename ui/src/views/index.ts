@@ -1,15 +1,17 @@
-// The operator's workspaces around the one map: 一张图 (the map with its layers and legend),
-// 值班台 (the live queue and the case detail), 指令看板 (the orders board) and 规划分析 (the
+// The workspaces around the one map, one row of tabs for all: 一张图 (the map with its layers and
+// legend), 值班台 (the live queue and the case detail), 指令看板 (the orders board), 规划分析 (the
 // planner's coverage table and what-if scenarios, for planners, administrators and district
-// operators; leaders have their briefing instead). Each workspace docks its
+// operators), 驾驶舱 and 风险研判 (the report views), and a link to 汇报模式 (the briefing
+// page for the big screen). Each workspace docks its
 // panels on the left and right of the map; the hash names the workspace and the case in focus
 // (deep links); the workspace, filters, layers and map view are kept across restarts. Shortcuts
 // and the command palette reach every action.
 import './workflows.css';
 import type { FeatureCollection } from 'geojson';
 import type { Backend, LiveEvent, Me, SearchHit } from '../backend';
-import { onLangChange, t } from '../i18n';
+import { lang, onLangChange, t } from '../i18n';
 import type { MapView, Toggle } from '../map';
+import type { ReportViews } from '../reports/view';
 import { FocusOverlay } from '../map/focus';
 import { h } from '../ui/dom';
 import { Alarms } from './alarm';
@@ -38,12 +40,16 @@ export interface Host {
   switchLang(): void;
   goToHit(hit: SearchHit): void;
   rerender(): void;
+  /** The report views (dashboard, risk) the workspaces of those names show. */
+  reports: ReportViews;
   /** Whether the app was started at a view of its own (`ONEMAP_START_VIEW`, `--view`): then
    * the view saved from the last session does not replace it. */
   startedAtView: boolean;
 }
 
-const LEFT_WIDTH: Record<Workspace, number> = { map: 0, ops: 560, orders: 880, planner: 360 };
+const LEFT_WIDTH: Record<Workspace, number> = { map: 0, ops: 560, orders: 880, planner: 360, dashboard: 0, risk: 0 };
+/** The workspaces that are a report over the map, with no docks of their own. */
+const REPORTS: ReadonlySet<Workspace> = new Set(['dashboard', 'risk']);
 const RIGHT_WIDTH = 470;
 
 /** The workspace a role starts in when it has none of its own yet. */
@@ -168,11 +174,15 @@ export class Workflows {
   }
 
   private drawNav(): void {
-    const keys: Record<Workspace, string> = { map: '1', ops: '2', orders: '3', planner: '4' };
-    this.nav.replaceChildren(...this.spaces.map((w) => h('button', {
+    // Keys 1…n in tab order (the keyboard handler counts the same way); the key is in each
+    // tab's tooltip and the shortcut list (?), not on the tab, so six tabs fit beside the counters.
+    const tabs = this.spaces.map((w, i) => h('button', {
       type: 'button', class: `ws-tab ${w === this.ws ? 'on' : ''}`, 'data-testid': `ws-${w}`, 'data-ws': w,
-      title: `${t(`ws.${w}`)} (${keys[w]})`, onclick: () => this.setWorkspace(w),
-    }, t(`ws.${w}`), kbd(keys[w]))));
+      title: `${t(`ws.${w}`)} (${i + 1})`, onclick: () => this.setWorkspace(w),
+    }, t(`ws.${w}`)));
+    // The briefing is a page of its own (full screen, no personal data), not a workspace.
+    const briefing = h('a', { class: 'ws-tab ws-link', 'data-testid': 'ws-briefing', href: `briefing.html?lang=${lang()}` }, t('nav.briefing'));
+    this.nav.replaceChildren(...tabs, briefing);
     this.tools.replaceChildren(
       this.alarms.chip,
       h('button', { type: 'button', class: 'btn', 'data-testid': 'palette-open', title: t('keys.palette'), onclick: () => this.palette.open() }, t('palette.button'), kbd('Ctrl K')),
@@ -188,6 +198,7 @@ export class Workflows {
     if (remember) savePrefs({ workspace: ws });
     for (const w of this.spaces) document.body.classList.toggle(`ws-${w}`, w === ws);
     if (ws === 'planner') this.planner.activate(); else this.planner.deactivate();
+    void this.host.reports.show(ws === 'dashboard' || ws === 'risk' ? ws : 'map');
     document.body.classList.remove('layers-pop');
     if (ws !== 'ops' && this.newOpen) this.closeNew();
     this.layout();
@@ -203,7 +214,8 @@ export class Workflows {
     const leftPanel = ws === 'ops' ? (this.newOpen ? this.newCase.el : this.queue.el) : ws === 'orders' ? this.orders.el
       : ws === 'planner' ? this.planner.left : null;
     const rightPanel = ws === 'planner' ? this.planner.right
-      : this.detail.caseId || this.detail.el.childElementCount ? this.detail.el : null;
+      : REPORTS.has(ws) ? null
+        : this.detail.caseId || this.detail.el.childElementCount ? this.detail.el : null;
     this.left.replaceChildren(...(leftPanel ? [leftPanel] : []));
     this.right.replaceChildren(...(rightPanel ? [rightPanel] : []));
     document.body.classList.toggle('has-left', !!leftPanel);
@@ -220,7 +232,8 @@ export class Workflows {
 
   /** Opens a case in the detail panel; true when it did (the start-up's map click asks). */
   openCase(id: string): boolean {
-    if (this.ws === 'planner') this.setWorkspace('ops');
+    // The case's panel lives in the operators' workspaces.
+    if (this.ws === 'planner' || REPORTS.has(this.ws)) this.setWorkspace('ops');
     void this.detail.open(id);
     this.queue.setSelected(id);
     this.layout();

@@ -3,12 +3,13 @@
 // missing or broken entry falls back to the defaults, a private window simply forgets.
 import type { Me, QueueFilter } from '../backend';
 
-export type Workspace = 'map' | 'ops' | 'orders' | 'planner';
-export const WORKSPACES: Workspace[] = ['map', 'ops', 'orders', 'planner'];
+export type Workspace = 'map' | 'ops' | 'orders' | 'planner' | 'dashboard' | 'risk';
+export const WORKSPACES: Workspace[] = ['map', 'ops', 'orders', 'planner', 'dashboard', 'risk'];
 
 /** The workspaces a role has: the planner's for planners, administrators and district operators
  * (who may read the coverage; only the first two edit scenarios, as the server enforces); a
- * street operator works on cases of one street and a leader has the briefing. */
+ * street operator works on cases of one street and a leader has the briefing. Every role has
+ * the dashboard and the risk view (they carry no personal data). */
 export function workspacesOf(me: Me | null): Workspace[] {
   const role = me?.principal.role;
   const plans = role === 'planner' || role === 'admin' || role === 'district_operator';

@@ -22,7 +22,7 @@ const chartsLoaded = () => page.waitForFunction(() => {
 try {
   await test('the dashboard shows the KPI tiles and six charts drawn on the Rust side', async () => {
     await gotoReady(page, base);
-    await page.click('[data-testid=view-dashboard]');
+    await page.click('[data-testid=ws-dashboard]');
     await chartsLoaded();
     const tiles = await page.locator('[data-testid^=tile-]').count();
     assert(tiles >= 11, `${tiles} tiles`);
@@ -59,7 +59,7 @@ try {
   });
 
   await test('the risk view colours the sub-grids and drills down district → street → community → sub-grid', async () => {
-    await page.click('[data-testid=view-risk]');
+    await page.click('[data-testid=ws-risk]');
     await page.waitForSelector('[data-testid=risk-row]');
     await waitIdle(page);
     const filled = await page.evaluate(() => window.__onemap.view.map.queryRenderedFeatures({ layers: ['risk-fill'] }).length);
