@@ -1143,6 +1143,64 @@ impl Scenario {
             .collect()
     }
 
+    /// The rows of the units of `level` that hold any of `subgrids` (as [`Scenario::units`]
+    /// gives them, each summed over all its sub-grids): what an edit that changed those
+    /// sub-grids changed at that level.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use onemap_geo::{atlas::Atlas, dataset::AdminLevel, scenario::{Baseline, Edit, Scenario}};
+    /// let base = Arc::new(Baseline::new(Arc::new(Atlas::example()), 500.0));
+    /// let mut sc = Scenario::new(base);
+    /// let out = sc.apply(&Edit::Remove { id: "ST-0002".into() }).unwrap();
+    /// let rows = sc.unit_rows(AdminLevel::Community, &out.subgrids, None);
+    /// let all = sc.units(AdminLevel::Community, None);
+    /// assert!(!rows.is_empty());
+    /// for r in &rows {
+    ///     assert_eq!(all[r.unit].now, r.now);
+    /// }
+    /// ```
+    #[must_use]
+    pub fn unit_rows(
+        &self,
+        level: AdminLevel,
+        subgrids: &[usize],
+        service: Option<Service>,
+    ) -> Vec<UnitChange> {
+        let atlas = &self.base.atlas;
+        let mut wanted: Vec<usize> = subgrids
+            .iter()
+            .filter(|&&s| s < atlas.subgrids.len())
+            .map(|&s| atlas.unit_of_subgrid(s, level))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let units = atlas.units(level);
+        let mut rows: Vec<UnitChange> = wanted
+            .iter()
+            .map(|&u| UnitChange {
+                level,
+                unit: u,
+                code: units[u].code.clone(),
+                name: units[u].name.clone(),
+                service,
+                totals: Totals::default(),
+                base: Covered::default(),
+                now: Covered::default(),
+            })
+            .collect();
+        let slot = slot_of(service);
+        for s in 0..atlas.subgrids.len() {
+            if let Ok(i) = wanted.binary_search(&atlas.unit_of_subgrid(s, level)) {
+                let row = &mut rows[i];
+                row.totals += self.base.totals[s];
+                row.base += self.base.covered[slot][s];
+                row.now += self.covered[slot][s];
+            }
+        }
+        rows
+    }
+
     /// The whole dataset's coverage for `service`: the sum over every sub-grid.
     ///
     /// ```

@@ -310,6 +310,9 @@ pub struct EditResult {
     pub changes: Vec<SlotDelta>,
     /// The sub-grids whose figures these edits changed, per service and "any".
     pub subgrids: Vec<CoverageRow>,
+    /// The communities and streets holding those sub-grids, per service and "any" (so a table
+    /// at either level follows a drag as the sub-grid table does).
+    pub units: Vec<CoverageRow>,
 }
 
 /// One service's change from one request's edits.
@@ -1647,6 +1650,12 @@ fn edit_result(meta: &ScenarioMeta, sc: &Scenario, outcomes: &[EditOutcome]) -> 
         subgrids: SLOTS
             .iter()
             .flat_map(|&s| sc.subgrid_rows(&subgrids, s))
+            .map(|u| row_of(&u))
+            .collect(),
+        units: [AdminLevel::Community, AdminLevel::Street]
+            .iter()
+            .flat_map(|&level| SLOTS.iter().map(move |&s| (level, s)))
+            .flat_map(|(level, s)| sc.unit_rows(level, &subgrids, s))
             .map(|u| row_of(&u))
             .collect(),
     }

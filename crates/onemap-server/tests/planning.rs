@@ -255,6 +255,35 @@ async fn a_scenario_is_edited_saved_and_applied(postgres: bool) {
         Some(psych_before + gain)
     );
     assert!(!ed["subgrids"].as_array().expect("rows").is_empty());
+    // The communities and streets holding the changed sub-grids come with the answer, each row as
+    // the coverage table of its level has it for the scenario.
+    for level in ["community", "street"] {
+        let (s, table) = json_call(
+            &p,
+            "GET",
+            &format!("/api/planning/coverage?level={level}&service=psych&scenario={id}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{table}");
+        let sent: Vec<&Value> = ed["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .filter(|r| r["level"] == level && r["service"] == "psych")
+            .collect();
+        assert!(!sent.is_empty(), "no {level} rows in the edit's answer");
+        for r in sent {
+            let want = table["rows"]
+                .as_array()
+                .and_then(|rows| {
+                    rows.iter()
+                        .find(|t| t["code"] == r["code"] && t["service"] == "psych")
+                })
+                .unwrap_or_else(|| panic!("{} is not in the {level} table", r["code"]));
+            assert_eq!(r["scenario"], want["scenario"], "{level} {}", r["code"]);
+        }
+    }
     let new_id = ed["stations"][0].as_str().expect("new station").to_string();
 
     // Drag it 200 m east and back: the figures follow, the scenario stays one station.

@@ -330,6 +330,8 @@ export interface EditResult {
   totals: CoverageRow[]; changes: SlotDelta[];
   /** The sub-grids whose figures changed, per service and any. */
   subgrids: CoverageRow[];
+  /** The communities and streets holding them, per service and any. */
+  units: CoverageRow[];
 }
 export interface ComparisonColumn { id: string; name: string; total: PlanningFigures; stations: [number, number, number] }
 export interface Comparison {

@@ -95,7 +95,6 @@ export class PlannerPanel {
    * takes back the whole drag. */
   private actions: number[] = [];
   private hidden: Partial<Record<(typeof REPLACED)[number], boolean>> = {};
-  private reloadTimer = 0;
   private readonly tbody = h('tbody', { 'data-testid': 'pl-rows' });
   private readonly totals = h('div', { class: 'pl-totals', 'data-testid': 'pl-totals' });
   private readonly head = h('thead');
@@ -216,20 +215,17 @@ export class PlannerPanel {
     this.overlay.setUnits({ type: 'FeatureCollection', features });
   }
 
-  /** An edit's answer: totals and the sub-grids it changed, at once (while a drag goes on). */
+  /** An edit's answer: totals and the units it changed at the table's level, at once (while a
+   *  drag goes on). */
   private applyEdit(r: EditResult): void {
     if (this.scenario) { this.scenario.scenario = r.scenario; this.scenario.undo_depth = r.undo_depth; }
     this.total = r.totals.find((x) => x.service === this.p.service) ?? this.total;
-    if (this.p.level === 'subgrid') {
-      const changed = new Map(r.subgrids.filter((x) => x.service === this.p.service).map((x) => [x.code, x]));
-      this.rows = this.rows.map((row) => changed.get(row.code) ?? row);
-      this.drawRows();
-      this.pushUnits();
-    } else {
-      // The answer carries sub-grids only: the communities and streets are asked for again.
-      window.clearTimeout(this.reloadTimer);
-      this.reloadTimer = window.setTimeout(() => { void this.loadCoverage(); }, 120);
-    }
+    const level = this.p.level;
+    const sent = level === 'subgrid' ? r.subgrids : r.units.filter((x) => x.level === level);
+    const changed = new Map(sent.filter((x) => x.service === this.p.service).map((x) => [x.code, x]));
+    this.rows = this.rows.map((row) => changed.get(row.code) ?? row);
+    this.drawRows();
+    this.pushUnits();
     this.drawTotals();
   }
 
