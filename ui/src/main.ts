@@ -235,6 +235,8 @@ async function pickHit(hit: SearchHit): Promise<void> {
 async function start(): Promise<void> {
   app.dataset.state = 'loading';
   overview = await backend.overview();
+  // The start-up's phases, for the first-map benchmark (ui/tests/first-map.mjs) to break down.
+  performance.mark('onemap:overview');
   const tiles = { url: (l: 'buildings' | 'cameras' | 'roads') => backend.tileUrl(l), bbox: overview.bbox };
   view = new MapView(mapEl, theme, tiles, (p) => { void popupFor(p); });
   window.__onemap = { view, readyMs: null, liveReceived: 0, backend: backend.kind, toggles: TOGGLES, me };
@@ -243,7 +245,9 @@ async function start(): Promise<void> {
   // Fetch while MapLibre starts its worker and WebGL; hand the data over once the style exists.
   const fetched = DEFAULT_LAYERS.map((n) => backend.layer(n).then((fc) => [n, fc] as const));
   await view.ready();
+  performance.mark('onemap:style');
   const layers = await Promise.all(fetched);
+  performance.mark('onemap:layers');
   const byName = new Map<MapLayerName, FeatureCollection>(layers);
   for (const [n, fc] of layers) {
     view.setData(n, fc);
@@ -257,7 +261,9 @@ async function start(): Promise<void> {
   }
   render();
   reports = mountReports(app, view, backend);
+  performance.mark('onemap:data');
   await view.idle();
+  performance.mark('onemap:idle');
   // A view asked for at start (a street for the big screen, a place to check).
   const startView = await backend.startView().catch(() => null);
   startedAtView = Boolean(startView?.trim());

@@ -13,10 +13,15 @@ try {
     const ms = await gotoReady(page, base);
     const phases = await page.evaluate(() => {
       const r = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/layers/'));
-      return { layersFetched: Math.round(Math.max(...r.map((e) => e.responseEnd))) };
+      const marks = Object.fromEntries(performance.getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('onemap:')).map((m) => [m.name.slice(7), Math.round(m.startTime)]));
+      const nav = performance.getEntriesByType('navigation')[0];
+      return { layersFetched: Math.round(Math.max(...r.map((e) => e.responseEnd))), marks, dom: Math.round(nav?.domContentLoadedEventEnd ?? 0) };
     });
     times.push(ms);
-    console.log(`run ${i + 1}: first complete map ${ms} ms (layers fetched by ${phases.layersFetched} ms)`);
+    const m = phases.marks;
+    console.log(`run ${i + 1}: first complete map ${ms} ms (page ${phases.dom}, overview ${m.overview}, style ${m.style}, ` +
+      `layers ${m.layers} (fetched by ${phases.layersFetched}), data set ${m.data}, idle ${m.idle})`);
     await context.close();
   }
 } finally {

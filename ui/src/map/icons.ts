@@ -19,11 +19,17 @@ export const STATION_COLOURS: Record<string, string> = {
 
 type Draw = (c: CanvasRenderingContext2D, s: number) => void;
 
+/** A small canvas kept in main memory: these are read back at once, and a GPU-backed canvas
+ * (in a software-rendered webview, SwiftShader or Mesa) costs far more to make and read. */
+function canvas2d(px: number): [HTMLCanvasElement, CanvasRenderingContext2D | null] {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = px;
+  return [canvas, canvas.getContext('2d', { willReadFrequently: true })];
+}
+
 function image(size: number, draw: Draw): ImageData {
   const ratio = 2;
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = size * ratio;
-  const c = canvas.getContext('2d');
+  const [, c] = canvas2d(size * ratio);
   if (!c) throw new Error('no 2D canvas');
   c.scale(ratio, ratio);
   draw(c, size);
@@ -100,18 +106,23 @@ export function addIcons(map: MlMap): void {
   }
 }
 
-/** The same symbol as a data URL, for the legend. */
+const dataUrls = new Map<string, string>();
+
+/** The same symbol as a data URL, for the legend (drawn once: the legend is drawn again on
+ * every theme, language and layer change). */
 export function iconDataUrl(level: string): string {
+  const known = dataUrls.get(level);
+  if (known !== undefined) return known;
   const draws: Record<string, [number, Draw]> = {
     district_hall: [30, star], street_hall: [22, diamond], community_hall: [16, square],
     subgrid_station: [11, dot], camera: [12, camera],
   };
   const [size, draw] = draws[level] ?? [11, dot];
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = size * 2;
-  const c = canvas.getContext('2d');
+  const [canvas, c] = canvas2d(size * 2);
   if (!c) return '';
   c.scale(2, 2);
   draw(c, size);
-  return canvas.toDataURL('image/png');
+  const url = canvas.toDataURL('image/png');
+  dataUrls.set(level, url);
+  return url;
 }
