@@ -73,12 +73,19 @@ mkdir -p "$(dirname "$SHOT")"
 import -window root "$SHOT"
 step "screenshot: $SHOT"
 # Resident memory of the app and of each WebKit process it started (the web process draws the
-# map; the network process serves it), as RSS and as PSS (shared pages split between them).
+# map; the network process serves it): RSS as the median of ten readings over five seconds (one
+# reading jumps with whatever was just freed or touched), its peak since launch, and PSS (shared
+# pages split between the processes).
 mem() {
-  local rss pss
-  rss=$(awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$1/status" 2>/dev/null)
+  local rss=() i pss hwm
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    rss+=("$(awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$1/status" 2>/dev/null)")
+    sleep 0.5
+  done
+  hwm=$(awk '/^VmHWM:/ {print int($2 / 1024)}' "/proc/$1/status" 2>/dev/null)
   pss=$(awk '/^Pss:/ {print int($2 / 1024)}' "/proc/$1/smaps_rollup" 2>/dev/null)
-  echo "$(cat "/proc/$1/comm" 2>/dev/null) ${rss:-?} MB RSS (${pss:-?} MB PSS)"
+  echo "$(cat "/proc/$1/comm" 2>/dev/null) $(printf '%s\n' "${rss[@]}" | sort -n | sed -n 5p) MB RSS" \
+    "(peak ${hwm:-?} MB, ${pss:-?} MB PSS)"
 }
 echo "resident memory: app: $(mem "$APP")" >&2
 for pid in $(pgrep -P "$APP" || true); do echo "resident memory: child: $(mem "$pid")" >&2; done
