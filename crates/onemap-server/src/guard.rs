@@ -134,7 +134,8 @@ pub async fn authenticate(State(s): State<AppState>, mut req: Request, next: Nex
     let Some(app) = s.app.clone() else {
         if is_api && !path.starts_with("/api/intake") {
             // No store (`serve --no-store`): the map alone, with no cases and no personal data,
-            // and no users to log in with.
+            // and no users to log in with. A route that needs a caller says so (`Caller`).
+            req.extensions_mut().insert(NoStore);
             return next.run(req).await;
         }
         return AppError::new(
@@ -261,12 +262,23 @@ pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Bo
 #[derive(Debug, Clone)]
 pub struct Caller(pub Principal);
 
+/// Put on a request by [`authenticate`] when the server has no store: nobody can log in, so a
+/// route that needs a caller is unavailable here, not waiting for a login.
+#[derive(Debug, Clone, Copy)]
+struct NoStore;
+
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
     type Rejection = AppError;
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, Self::Rejection> {
+        if parts.extensions.get::<NoStore>().is_some() {
+            return Err(AppError::new(
+                "unavailable",
+                "this server runs without a store (--no-store, or the store failed to open: see its log)",
+            ));
+        }
         parts
             .extensions
             .get::<Principal>()
