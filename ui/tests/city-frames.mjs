@@ -8,6 +8,8 @@
 // down to buildings, back out) while requestAnimationFrame records the interval between
 // frames; tiles load as they would for a user. Prints per-run and overall medians and the
 // 90th percentile, and how many tiles the page fetched.
+// Signed in as `admin` with ONEMAP_E2E_PASSWORD (a server with a store), else not at all
+// (`onemap serve --no-store` serves the map to anyone).
 import { launch, openPage, gotoReady, waitIdle } from './browser.mjs';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8730/';
@@ -21,7 +23,7 @@ const pct = (xs, p) => {
 const browser = await launch();
 const all = [];
 try {
-  const { page, foreign, requests } = await openPage(browser, base);
+  const { page, foreign, requests } = await openPage(browser, base, { user: process.env.ONEMAP_E2E_PASSWORD ? 'admin' : null });
   const ready = await gotoReady(page, base, 120_000);
   const overview = await page.evaluate(() => fetch('api/overview').then((r) => r.json()));
   console.log(`dataset: ${overview.counts.buildings} buildings; first complete map ${ready} ms`);

@@ -1,6 +1,8 @@
 // Benchmark: time from navigation start to the first complete map (every default layer drawn,
 // MapLibre idle), in headless Chromium against a running `onemap serve`.
 // `node tests/first-map.mjs http://127.0.0.1:PORT/ [runs]` prints each run and the median.
+// Signed in as `admin` with ONEMAP_E2E_PASSWORD (a server with a store), else not at all
+// (`onemap serve --no-store` serves the map to anyone).
 import { launch, openPage, gotoReady } from './browser.mjs';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8730/';
@@ -9,7 +11,7 @@ const browser = await launch();
 const times = [];
 try {
   for (let i = 0; i < runs; i++) {
-    const { context, page } = await openPage(browser, base);
+    const { context, page } = await openPage(browser, base, { user: process.env.ONEMAP_E2E_PASSWORD ? 'admin' : null });
     const ms = await gotoReady(page, base);
     const phases = await page.evaluate(() => {
       const r = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/layers/'));
