@@ -234,6 +234,9 @@ async function pickHit(hit: SearchHit): Promise<void> {
 
 async function start(): Promise<void> {
   app.dataset.state = 'loading';
+  // The layers are fetched from the start, beside the overview and while MapLibre starts its
+  // worker and WebGL; they are handed over once the style exists.
+  const fetched = DEFAULT_LAYERS.map((n) => backend.layer(n).then((fc) => [n, fc] as const));
   overview = await backend.overview();
   // The start-up's phases, for the first-map benchmark (ui/tests/first-map.mjs) to break down.
   performance.mark('onemap:overview');
@@ -242,8 +245,6 @@ async function start(): Promise<void> {
   window.__onemap = { view, readyMs: null, liveReceived: 0, backend: backend.kind, toggles: TOGGLES, me };
   render();
   onLangChange(render);
-  // Fetch while MapLibre starts its worker and WebGL; hand the data over once the style exists.
-  const fetched = DEFAULT_LAYERS.map((n) => backend.layer(n).then((fc) => [n, fc] as const));
   await view.ready();
   performance.mark('onemap:style');
   const layers = await Promise.all(fetched);
