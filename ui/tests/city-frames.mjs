@@ -2,7 +2,7 @@
 // (SwiftShader) against a running `onemap serve` — meant for the city-scale dataset
 // (`onemap geodata generate --scale shenzhen --out DIR`, then `onemap serve --data DIR`).
 //
-//   node tests/city-frames.mjs http://127.0.0.1:PORT/ [runs]
+//   node tests/city-frames.mjs http://127.0.0.1:PORT/ [runs] [--floor]
 //
 // Each run flies a fixed route (the whole city, pans across it, down to a street, pans there,
 // down to buildings, back out) while requestAnimationFrame records the interval between
@@ -14,6 +14,8 @@ import { launch, openPage, gotoReady, waitIdle } from './browser.mjs';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8730/';
 const runs = Number(process.argv[3] ?? 3);
+// `--floor`: the same route with every layer hidden but the background.
+const floor = process.argv.includes('--floor');
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -28,6 +30,15 @@ try {
   const overview = await page.evaluate(() => fetch('api/overview').then((r) => r.json()));
   console.log(`dataset: ${overview.counts.buildings} buildings; first complete map ${ready} ms`);
   await waitIdle(page, 120_000);
+  if (floor) {
+    // The floor: every layer hidden but the background, so a frame costs only what the browser
+    // and its WebGL (SwiftShader in headless Chromium) cost at this window size.
+    await page.evaluate(() => {
+      const m = window.__onemap.view.map;
+      for (const l of m.getStyle().layers) if (l.type !== 'background') m.setLayoutProperty(l.id, 'visibility', 'none');
+    });
+    await waitIdle(page, 120_000);
+  }
   for (let run = 0; run < runs; run++) {
     const frames = await page.evaluate(async (bbox) => {
       const m = window.__onemap.view.map;
