@@ -68,6 +68,10 @@ export class MapView {
       dragRotate: false,
       localIdeographFontFamily: '"Noto Sans CJK SC", "Noto Sans SC", sans-serif',
       canvasContextAttributes: { preserveDrawingBuffer: true },
+      // Labels appear at once rather than fading in over 300 ms: the map is idle (and the first
+      // complete map reported) that much sooner, and a software-rendered webview draws no fade
+      // frames after every move.
+      fadeDuration: 0,
     });
     this.map.touchZoomRotate.disableRotation();
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 140 }), 'bottom-right');
