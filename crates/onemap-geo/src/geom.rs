@@ -79,6 +79,22 @@ impl Shape {
         self.rings.iter().map(|r| signed_area(r)).sum()
     }
 
+    /// The distance from (x, y) to the nearest edge.
+    pub(crate) fn boundary_distance(&self, x: f64, y: f64) -> f64 {
+        self.edges()
+            .map(|(a, b)| {
+                let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+                let len2 = dx * dx + dy * dy;
+                let t = if len2 > 0.0 {
+                    (((x - a[0]) * dx + (y - a[1]) * dy) / len2).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                (x - a[0] - t * dx).hypot(y - a[1] - t * dy)
+            })
+            .fold(f64::INFINITY, f64::min)
+    }
+
     /// Every edge of every ring.
     pub(crate) fn edges(&self) -> impl Iterator<Item = ([f64; 2], [f64; 2])> + '_ {
         self.rings
@@ -103,5 +119,8 @@ mod tests {
         assert!(s.contains(1.0, 1.0));
         assert!(!s.contains(5.0, 5.0));
         assert!(!s.contains(11.0, 5.0));
+        assert!((s.boundary_distance(11.0, 5.0) - 1.0).abs() < 1e-12);
+        assert!((s.boundary_distance(5.0, 5.0) - 1.0).abs() < 1e-12);
+        assert!((s.boundary_distance(12.0, 13.0) - 13f64.sqrt()).abs() < 1e-12);
     }
 }

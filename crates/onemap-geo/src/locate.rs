@@ -12,6 +12,10 @@ use crate::atlas::Atlas;
 use crate::geom::Shape;
 
 const NONE: u32 = u32::MAX;
+/// How far outside every sub-grid a point may lie and still be located (to the nearest), in
+/// metres: the slivers between neighbouring sub-grids in real and generated boundary data are
+/// millimetres wide, and a reported position is never that exact.
+pub const SLIVER_M: f64 = 1.0;
 /// Cell values at or above `MIXED` point into [`PolygonIndex::mixed`]; below it they are the
 /// answer itself (`DIRECT_NONE`: no polygon).
 const MIXED: u32 = 1 << 31;
@@ -226,6 +230,64 @@ impl PolygonIndex {
         (full != NONE).then_some(full)
     }
 
+    /// As [`PolygonIndex::locate`], but a point no polygon contains goes to the polygon whose
+    /// boundary is nearest, if that lies within `tolerance`: real boundary data has slivers
+    /// (gaps of millimetres where two neighbours were drawn or rounded apart), and a point in
+    /// one belongs to a neighbour, not to nowhere.
+    ///
+    /// ```
+    /// use geo::{MultiPolygon, polygon};
+    /// use onemap_geo::locate::PolygonIndex;
+    /// // Two squares 1 cm apart.
+    /// let left = polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)];
+    /// let right = polygon![(x: 10.01, y: 0.0), (x: 20.0, y: 0.0), (x: 20.0, y: 10.0), (x: 10.01, y: 10.0)];
+    /// let idx = PolygonIndex::new(&[MultiPolygon::new(vec![left]), MultiPolygon::new(vec![right])]);
+    /// assert_eq!(idx.locate(10.008, 5.0), None);
+    /// assert_eq!(idx.locate_near(10.008, 5.0, 1.0), Some(1));
+    /// assert_eq!(idx.locate_near(10.001, 5.0, 1.0), Some(0));
+    /// assert_eq!(idx.locate_near(21.5, 5.0, 1.0), None);
+    /// ```
+    #[must_use]
+    pub fn locate_near(&self, x: f64, y: f64, tolerance: f64) -> Option<u32> {
+        if let Some(p) = self.locate(x, y) {
+            return Some(p);
+        }
+        // The candidates of every cell within `tolerance` of the point.
+        let reach = (tolerance * self.inv).ceil().max(1.0) as isize;
+        let fi = ((x - self.ox) * self.inv).floor();
+        let fj = ((y - self.oy) * self.inv).floor();
+        if !(fi.is_finite() && fj.is_finite()) {
+            return None;
+        }
+        let (ci, cj) = (fi as isize, fj as isize);
+        let mut best: Option<(f64, u32)> = None;
+        let mut consider = |p: u32| {
+            let d = self.shapes[p as usize].boundary_distance(x, y);
+            if d <= tolerance && best.is_none_or(|(bd, bp)| d < bd || (d == bd && p < bp)) {
+                best = Some((d, p));
+            }
+        };
+        for j in (cj - reach).max(0)..=(cj + reach).min(self.ny as isize - 1) {
+            for i in (ci - reach).max(0)..=(ci + reach).min(self.nx as isize - 1) {
+                let v = self.cells[j as usize * self.nx + i as usize];
+                if v < MIXED {
+                    if v != DIRECT_NONE {
+                        consider(v);
+                    }
+                    continue;
+                }
+                let (a, b, full) = self.mixed[(v - MIXED) as usize];
+                for &p in &self.items[a as usize..b as usize] {
+                    consider(p);
+                }
+                if full != NONE {
+                    consider(full);
+                }
+            }
+        }
+        best.map(|(_, p)| p)
+    }
+
     /// Locates every point (`None` → `-1`), splitting the work over the available cores.
     ///
     /// ```
@@ -288,7 +350,8 @@ pub struct Location {
 
 impl Atlas {
     /// The sub-grid, community, street and district containing (lon, lat) (WGS84 degrees), or
-    /// `None` outside every sub-grid.
+    /// `None` outside every sub-grid. A point in a sliver between sub-grids, or just past the
+    /// district's edge, within [`SLIVER_M`] of a sub-grid, is that sub-grid's.
     ///
     /// ```
     /// # let atlas = onemap_geo::atlas::Atlas::example();
@@ -300,7 +363,10 @@ impl Atlas {
     #[must_use]
     pub fn locate(&self, lon: f64, lat: f64) -> Option<Location> {
         let (x, y) = self.plane.forward(lon, lat);
-        let s = self.locate_subgrid_xy(x, y)?;
+        let s = self
+            .subgrid_index
+            .locate_near(x, y, SLIVER_M)
+            .map(|s| s as usize)?;
         Some(self.location_of_subgrid(s))
     }
 
@@ -382,6 +448,54 @@ mod tests {
                 prop_assert_eq!(idx.locate(x, y), want);
             }
         }
+
+        #[test]
+        fn locate_near_agrees_with_measuring_every_polygon(polys in prop::collection::vec(star(), 0..12),
+                                                           pts in prop::collection::vec((-300.0..1300.0f64, -300.0..1300.0f64), 50),
+                                                           tolerance in 0.5..40.0f64) {
+            let idx = PolygonIndex::new(&polys);
+            let shapes: Vec<Shape> = polys.iter().map(Shape::from_multipolygon).collect();
+            for (x, y) in pts {
+                // Inside one: the lowest such; else the nearest boundary within reach.
+                let want = shapes.iter().position(|s| s.contains(x, y)).map(|p| p as u32).or_else(|| {
+                    shapes.iter().enumerate()
+                        .map(|(p, s)| (s.boundary_distance(x, y), p as u32))
+                        .filter(|(d, _)| *d <= tolerance)
+                        .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+                        .map(|(_, p)| p)
+                });
+                prop_assert_eq!(idx.locate_near(x, y, tolerance), want);
+            }
+        }
+    }
+
+    /// The Guangming sub-grids 石围社区第1小分格 and 石家社区第2小分格 touch, with a sliver a
+    /// few millimetres wide where they were drawn apart; an appeal posted at a point in it was
+    /// refused as "outside every sub-grid" in a load run. It is in one of them.
+    #[test]
+    fn a_point_in_a_sliver_between_two_guangming_subgrids_is_located() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata/guangming");
+        let atlas = crate::atlas::Atlas::from_dataset(
+            crate::dataset::Dataset::from_dir(&dir).expect("the bundled dataset"),
+        )
+        .expect("atlas");
+        let (lon, lat) = (113.916_291_5, 22.744_159_1);
+        let (x, y) = atlas.plane.forward(lon, lat);
+        assert_eq!(
+            atlas.subgrid_index.locate(x, y),
+            None,
+            "no longer a sliver here"
+        );
+        let loc = atlas.locate(lon, lat).expect("located");
+        assert!(
+            ["440311006005001", "440311006007002"].contains(&loc.subgrid.code.as_str()),
+            "{}",
+            loc.subgrid.code
+        );
+        // Past the district's westernmost point (113.852844, 22.790969): half a metre out is
+        // within reach of its sub-grid, five metres out is outside.
+        assert!(atlas.locate(113.852_839_1, 22.790_969).is_some());
+        assert!(atlas.locate(113.852_795_3, 22.790_969).is_none());
     }
 
     #[test]
