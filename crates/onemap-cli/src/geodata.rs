@@ -39,9 +39,9 @@ enum GeodataCommand {
     /// Draw every layer of a dataset into a printable PNG (legend, scale bar, north arrow,
     /// title block), with the renderer the UI's "print / export view" uses.
     Render {
-        /// Dataset directory.
-        #[arg(long, default_value = "geodata/guangming")]
-        data: PathBuf,
+        /// Dataset directory (default: the Guangming dataset built into the binary).
+        #[arg(long)]
+        data: Option<PathBuf>,
         /// PNG file to write.
         #[arg(short = 'o', long)]
         output: PathBuf,
@@ -84,7 +84,7 @@ pub fn run(args: &GeodataArgs) -> Result<()> {
             dpi,
             portrait,
             english,
-        } => render(data, output, *paper, *dpi, *portrait, *english),
+        } => render(data.as_deref(), output, *paper, *dpi, *portrait, *english),
     }
 }
 
@@ -96,29 +96,7 @@ fn generate(scale: ScaleArg, seed: u64, out: &Path) -> Result<()> {
     let started = Instant::now();
     // A progress line on stderr; Ctrl-C cancels (the output directory is left as it was).
     let progress = onemap_progress::Progress::new();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let printer = {
-        let (p, stop) = (progress.clone(), std::sync::Arc::clone(&stop));
-        std::thread::spawn(move || {
-            onemap_progress::print_until(&p, std::time::Duration::from_millis(250), &stop);
-        })
-    };
-    let canceller = {
-        let p = progress.clone();
-        std::thread::spawn(move || {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                rt.block_on(async {
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        eprintln!("\ncancelling…");
-                        p.cancel();
-                    }
-                });
-            }
-        })
-    };
+    let shown = crate::progress_line::show(&progress);
     let result = onemap_gen::generate_with(scale, seed, &progress)
         .context("generating the dataset")
         .and_then(|dataset| {
@@ -127,10 +105,7 @@ fn generate(scale: ScaleArg, seed: u64, out: &Path) -> Result<()> {
                 .with_context(|| format!("writing {}", out.display()))
                 .map(|files| (generated, files))
         });
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let _ = printer.join();
-    // The canceller thread waits for Ctrl-C; it ends with the process.
-    drop(canceller);
+    drop(shown);
     let (generated, files) = result?;
     println!(
         "{} dataset, seed {seed}, into {}",
@@ -161,7 +136,7 @@ fn summary(data: &Path, json: bool) -> Result<()> {
 }
 
 fn render(
-    data: &Path,
+    data: Option<&Path>,
     output: &Path,
     paper: PaperArg,
     dpi: u32,
@@ -180,18 +155,30 @@ fn render(
         "buildings",
         "cameras",
     ] {
-        let path = data.join(format!("{layer}.geojson"));
-        if !path.exists() {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let (source, text) = match data {
+            Some(dir) => {
+                let path = dir.join(format!("{layer}.geojson"));
+                if !path.exists() {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                (path.display().to_string(), std::borrow::Cow::Owned(text))
+            }
+            None => (
+                format!("the built-in {layer}"),
+                std::borrow::Cow::Borrowed(bundled_layer(layer)),
+            ),
+        };
         scene
             .add_geojson(layer, &text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
     }
     if scene.layer("districts").is_empty() {
-        bail!("{} has no districts", data.display());
+        bail!(
+            "{} has no districts",
+            data.map_or("the built-in dataset".into(), |d| d.display().to_string())
+        );
     }
     scene.synthetic = scene
         .layer("subgrids")
@@ -211,9 +198,12 @@ fn render(
         lang: if english { Lang::En } else { Lang::Zh },
         layers: None,
     };
-    let info =
-        onemap_formats::print::render(&scene, &options, output, &onemap_progress::Progress::new())
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // A progress line on stderr; Ctrl-C cancels (no half-written PNG is left).
+    let progress = onemap_progress::Progress::new();
+    let shown = crate::progress_line::show(&progress);
+    let info = onemap_formats::print::render(&scene, &options, output, &progress);
+    drop(shown);
+    let info = info.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
         "wrote {} ({}×{} px, {:.1} m per pixel, 1:{})",
         output.display(),
@@ -223,4 +213,20 @@ fn render(
         info.scale
     );
     Ok(())
+}
+
+/// A layer of the Guangming dataset built into the binary.
+fn bundled_layer(layer: &str) -> &'static str {
+    let s = &crate::bundled::SOURCES;
+    match layer {
+        "districts" => s.districts,
+        "streets" => s.streets,
+        "communities" => s.communities,
+        "subgrids" => s.subgrids,
+        "stations" => s.stations,
+        "buildings" => s.buildings,
+        "cameras" => s.cameras,
+        "roads" => crate::bundled::ROADS,
+        _ => "",
+    }
 }

@@ -18,6 +18,7 @@ mod bundled;
 mod geodata;
 mod http_client;
 mod planning;
+mod progress_line;
 mod query;
 mod report;
 mod serve;

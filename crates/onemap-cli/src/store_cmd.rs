@@ -2,10 +2,6 @@
 
 use std::path::PathBuf;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
-
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use onemap::datum::Datum;
@@ -162,27 +158,8 @@ async fn with_progress<T>(
     progress: &Progress,
     op: impl std::future::Future<Output = onemap::Result<T>>,
 ) -> onemap::Result<T> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let printer = {
-        let (p, stop) = (progress.clone(), Arc::clone(&stop));
-        std::thread::spawn(move || {
-            onemap_progress::print_until(&p, Duration::from_millis(250), &stop);
-        })
-    };
-    let canceller = {
-        let p = progress.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ncancelling…");
-                p.cancel();
-            }
-        })
-    };
-    let r = op.await;
-    canceller.abort();
-    stop.store(true, Ordering::SeqCst);
-    let _ = printer.join();
-    r
+    let _shown = crate::progress_line::show(progress);
+    op.await
 }
 
 fn report_bad(layer: &str, problems: &[onemap::error::FeatureProblem]) {
