@@ -27,6 +27,7 @@ export function dataTools(backend: Backend, view: MapView, left: HTMLElement, la
     open = panel;
     layerPanel.style.display = 'none';
     left.classList.add('wide');
+    document.body.classList.add('tool-open');
     left.append(panel);
   };
   const hide = () => {
@@ -34,6 +35,7 @@ export function dataTools(backend: Backend, view: MapView, left: HTMLElement, la
     open = null;
     layerPanel.style.display = '';
     left.classList.remove('wide');
+    document.body.classList.remove('tool-open');
   };
   const importBtn = h('button', { class: 'btn', 'data-testid': 'open-import' }, t('tools.import'));
   importBtn.addEventListener('click', () => show(importWizard(backend, {

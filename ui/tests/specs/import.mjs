@@ -74,6 +74,11 @@ try {
     assert(drawn === 3, `preview points drawn: ${drawn}`);
     const mapping = await page.$$eval('[data-testid=import-mapping] select', (els) => Object.fromEntries(els.map((e) => [e.dataset.testid, e.value])));
     assert(mapping['map-name'] === '名称' && mapping['map-level'] === '级别' && mapping['map-services'] === '服务', JSON.stringify(mapping));
+    // The bundled history's overdue cases keep the alarm up; it must stay clear of the wizard.
+    await page.locator('[data-testid=alarm-banner]').waitFor({ state: 'visible', timeout: 20_000 });
+    const banner = await page.locator('[data-testid=alarm-banner]').boundingBox();
+    const wizard = await page.locator('[data-testid=import-wizard]').boundingBox();
+    assert(banner.x >= wizard.x + wizard.width, `the alarm banner (x ${banner.x}) covers the wizard (to x ${wizard.x + wizard.width})`);
     if (shots) {
       await page.locator('[data-testid=import-rows]').scrollIntoViewIfNeeded();
       await page.screenshot({ path: `${shots}/import-wizard.png` });
