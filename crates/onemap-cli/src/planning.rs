@@ -673,12 +673,22 @@ pub fn report(a: &ReportArgs, lang: &str, day: Option<&str>) -> anyhow::Result<(
         suggestions: 5,
     };
     let t0 = std::time::Instant::now();
-    if let Some(map) = &a.map {
-        let r = onemap_report::compute(&input);
-        let png = onemap_report::map_png(&input, &r, 1800)?;
-        std::fs::write(map, png).with_context(|| format!("writing {}", map.display()))?;
-    }
-    let bytes = onemap_report::render(&input, lang, format)?;
+    // A progress line on stderr (a city-scale report takes half a minute); Ctrl-C cancels
+    // before anything is written.
+    let progress = onemap_progress::Progress::new();
+    let shown = crate::progress_line::show(&progress);
+    let result = (|| -> Result<Vec<u8>, onemap_report::ReportError> {
+        if let Some(map) = &a.map {
+            let r = onemap_report::compute(&input, &progress)?;
+            let png = onemap_report::map_png(&input, &r, 1800)?;
+            std::fs::write(map, png).map_err(|e| {
+                onemap_report::ReportError::Map(format!("writing {}: {e}", map.display()))
+            })?;
+        }
+        onemap_report::render(&input, lang, format, &progress)
+    })();
+    drop(shown);
+    let bytes = result?;
     std::fs::write(&a.out, &bytes).with_context(|| format!("writing {}", a.out.display()))?;
     println!(
         "written {} ({} KB) in {:.1} s",

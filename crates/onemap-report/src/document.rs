@@ -143,7 +143,8 @@ fn resident_table(w: &Words, first: &str, per_service: &[Vec<UnitChange>], sc: b
 /// let atlas = Arc::new(Atlas::example());
 /// let baseline = Arc::new(Baseline::new(Arc::clone(&atlas), 500.0));
 /// let r = onemap_report::compute(&onemap_report::Input { atlas: &atlas, baseline: &baseline,
-///     scenario: None, walking: None, synthetic: true, date: "2026-12-01".into(), suggestions: 3 });
+///     scenario: None, walking: None, synthetic: true, date: "2026-12-01".into(), suggestions: 3 },
+///     &onemap_progress::Progress::new()).unwrap();
 /// let b = blocks(&r, Lang::ZhCn);
 /// assert!(matches!(&b[0], Block::Title { title, .. } if title == "光明区500米服务圈规划报告"));
 /// ```

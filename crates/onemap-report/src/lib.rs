@@ -28,6 +28,8 @@ use onemap_geo::policy::PolicyReport;
 use onemap_geo::scenario::{Baseline, Plan, Scenario, UnitChange};
 use onemap_geo::suggest::{Candidates, Objective, Request, Stop, Suggestion, suggest};
 use onemap_geo::walking::{Walking, WalkingRow};
+/// The progress a long report counts on (re-exported for callers that need no other part of it).
+pub use onemap_progress::Progress;
 use serde::Serialize;
 
 /// The language of a report.
@@ -64,6 +66,15 @@ pub enum ReportError {
     /// Writing the PDF failed.
     #[error("writing the PDF: {0}")]
     Pdf(String),
+    /// Cancelled through its [`Progress`]; nothing was written.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl From<onemap_progress::Cancelled> for ReportError {
+    fn from(_: onemap_progress::Cancelled) -> Self {
+        Self::Cancelled
+    }
 }
 
 /// What the report is about.
@@ -150,12 +161,20 @@ pub const SERVICES_AND_ANY: [Option<Service>; 4] = onemap_geo::scenario::SLOTS;
 /// let atlas = Arc::new(Atlas::example());
 /// let baseline = Arc::new(Baseline::new(Arc::clone(&atlas), 500.0));
 /// let r = onemap_report::compute(&onemap_report::Input { atlas: &atlas, baseline: &baseline,
-///     scenario: None, walking: None, synthetic: true, date: "2026-12-01".into(), suggestions: 3 });
+///     scenario: None, walking: None, synthetic: true, date: "2026-12-01".into(), suggestions: 3 },
+///     &onemap_progress::Progress::new()).unwrap();
 /// assert_eq!(r.headlines.len(), 4);
 /// assert_eq!(r.policy.services.len(), 3);
 /// ```
-#[must_use]
-pub fn compute(input: &Input<'_>) -> Report {
+///
+/// # Errors
+/// [`ReportError::Cancelled`] when `progress` is cancelled (checked between the steps).
+pub fn compute(input: &Input<'_>, progress: &Progress) -> Result<Report, ReportError> {
+    let step = || -> Result<(), ReportError> {
+        progress.advance(1);
+        progress.check()?;
+        Ok(())
+    };
     let atlas = input.atlas;
     let radius = input.baseline.radius();
     let scenario = input.scenario.map(|(s, _)| s);
@@ -181,6 +200,7 @@ pub fn compute(input: &Input<'_>) -> Report {
         .iter()
         .map(|&s| rows(AdminLevel::Community, s))
         .collect();
+    step()?;
     let covered = |service: Option<Service>| match scenario {
         Some(s) => s.covered_buildings(service),
         None => atlas.covered_buildings(service, radius),
@@ -200,9 +220,10 @@ pub fn compute(input: &Input<'_>) -> Report {
         |s| covered(Some(s)),
         |s| halls(Some(s)),
     );
-    let suggestions = Service::ALL
-        .iter()
-        .filter_map(|&s| {
+    step()?;
+    let mut suggestions = Vec::new();
+    for &s in &Service::ALL {
+        let found = {
             let cov = covered(Some(s));
             let h = halls(Some(s));
             suggest(
@@ -223,43 +244,47 @@ pub fn compute(input: &Input<'_>) -> Report {
                 },
             )
             .ok()
-        })
-        .collect();
-    let walking = input
-        .walking
-        .map(|w| {
-            Service::ALL
-                .iter()
-                .map(|&s| {
-                    let c = centres(Some(s));
-                    let mut both =
-                        w.compare_levels(atlas, &c, &[AdminLevel::Subgrid, AdminLevel::Street]);
-                    let streets = both.pop().unwrap_or_default();
-                    let mut worst = both.pop().unwrap_or_default();
-                    worst.sort_by(|a, b| {
-                        b.residents_lost_on_foot()
-                            .cmp(&a.residents_lost_on_foot())
-                            .then(a.code.cmp(&b.code))
-                    });
-                    worst.truncate(10);
-                    WalkingSection {
-                        service: s,
-                        streets,
-                        worst_subgrids: worst,
-                        edges: w.network().edge_count(),
-                        length_km: w.network().length_m() / 1000.0,
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+        };
+        suggestions.extend(found);
+        step()?;
+    }
+    let mut walking = Vec::new();
+    if let Some(w) = input.walking {
+        for &s in &Service::ALL {
+            let section = {
+                let c = centres(Some(s));
+                let mut both =
+                    w.compare_levels(atlas, &c, &[AdminLevel::Subgrid, AdminLevel::Street]);
+                let streets = both.pop().unwrap_or_default();
+                let mut worst = both.pop().unwrap_or_default();
+                worst.sort_by(|a, b| {
+                    b.residents_lost_on_foot()
+                        .cmp(&a.residents_lost_on_foot())
+                        .then(a.code.cmp(&b.code))
+                });
+                worst.truncate(10);
+                WalkingSection {
+                    service: s,
+                    streets,
+                    worst_subgrids: worst,
+                    edges: w.network().edge_count(),
+                    length_km: w.network().length_m() / 1000.0,
+                }
+            };
+            walking.push(section);
+            step()?;
+        }
+    } else {
+        // No road network: the walking steps count as done, so the bar still ends full.
+        progress.advance(Service::ALL.len() as u64);
+    }
     let district = atlas
         .districts()
         .iter()
         .map(|d| d.name.clone())
         .collect::<Vec<_>>()
         .join("、");
-    Report {
+    Ok(Report {
         district,
         date: input.date.clone(),
         synthetic: input.synthetic,
@@ -277,8 +302,12 @@ pub fn compute(input: &Input<'_>) -> Report {
             atlas.stations().len(),
             atlas.subgrids().len(),
         ],
-    }
+    })
 }
+
+/// The steps [`render`] counts on its [`Progress`]: the tables, the policy check, suggestions and
+/// walking for each of the three services, the map, the document.
+pub const STEPS: u64 = 2 + 3 + 3 + 2;
 
 /// The sum of some rows as one row (the whole dataset).
 fn total_of(rows: &[UnitChange]) -> UnitChange {
@@ -373,18 +402,30 @@ pub enum Format {
     Pdf,
 }
 
-/// Computes and renders the whole report.
+/// Computes and renders the whole report, counting [`STEPS`] on `progress` (a city-scale
+/// report takes half a minute) and stopping at the next step when it is cancelled.
 ///
 /// # Errors
-/// [`ReportError`] from the map or the PDF (a missing CJK font among them).
-pub fn render(input: &Input<'_>, lang: Lang, format: Format) -> Result<Vec<u8>, ReportError> {
-    let report = compute(input);
+/// [`ReportError`] from the map or the PDF (a missing CJK font among them), or
+/// [`ReportError::Cancelled`].
+pub fn render(
+    input: &Input<'_>,
+    lang: Lang,
+    format: Format,
+    progress: &Progress,
+) -> Result<Vec<u8>, ReportError> {
+    progress.stage("planning report", STEPS);
+    let report = compute(input, progress)?;
     let png = map_png(input, &report, 1800)?;
+    progress.advance(1);
+    progress.check()?;
     let blocks = document::blocks(&report, lang);
-    match format {
-        Format::Html => Ok(html::render(&blocks, &png, lang).into_bytes()),
-        Format::Pdf => pdf::render(&blocks, &png, lang, fonts::system()?),
-    }
+    let bytes = match format {
+        Format::Html => html::render(&blocks, &png, lang).into_bytes(),
+        Format::Pdf => pdf::render(&blocks, &png, lang, fonts::system()?)?,
+    };
+    progress.advance(1);
+    Ok(bytes)
 }
 
 /// Today's date in Asia/Shanghai (UTC+8 all year, no daylight saving), `YYYY-MM-DD`: the date

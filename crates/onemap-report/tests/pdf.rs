@@ -43,7 +43,7 @@ fn report(lang: Lang, format: Format, with_scenario: bool) -> Vec<u8> {
         date: "2026-12-01".into(),
         suggestions: 3,
     };
-    onemap_report::render(&input, lang, format).expect("report")
+    onemap_report::render(&input, lang, format, &onemap_report::Progress::new()).expect("report")
 }
 
 #[test]

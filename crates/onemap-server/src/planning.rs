@@ -1449,7 +1449,8 @@ impl Planning {
             date: date.to_string(),
             suggestions: 5,
         };
-        let bytes = onemap_report::render(&input, lang, format)
+        // The report runs to the end here: the route answers with the file (no job to cancel).
+        let bytes = onemap_report::render(&input, lang, format, &onemap_report::Progress::new())
             .map_err(|e| PlanningError::new("internal", e.to_string()))?;
         let (ext, content_type) = match format {
             Format::Html => ("html", "text/html; charset=utf-8"),

@@ -101,13 +101,11 @@ export class MapView {
 
   /** Resolves at the next `idle` (everything requested drawn, no transition running). */
   idle(): Promise<void> {
+    // Always ask for a frame as well: 'idle' fires only after a frame, and a map that went idle
+    // just before we listened would otherwise wait for whatever moves it next.
     return new Promise((resolve) => {
-      if (this.map.loaded() && !this.map.isMoving() && this.map.areTilesLoaded()) {
-        this.map.once('idle', () => resolve());
-        this.map.triggerRepaint();
-      } else {
-        this.map.once('idle', () => resolve());
-      }
+      this.map.once('idle', () => resolve());
+      this.map.triggerRepaint();
     });
   }
 

@@ -41,7 +41,15 @@ try {
     await page.goto(base, { waitUntil: 'domcontentloaded' });
     await page.locator('[data-testid=login]').waitFor();
     await signIn(page, 'street');
-    await page.waitForFunction(() => window.__onemap?.readyMs != null, null, { timeout: 180_000 });
+    await page.waitForFunction(() => window.__onemap?.readyMs != null, null, { timeout: 120_000 }).catch(async (e) => {
+      // Say how far the start-up got (CI once saw it never finish).
+      const where = await page.evaluate(() => ({
+        state: document.getElementById('app')?.dataset.state,
+        marks: performance.getEntriesByType('mark').map((m) => `${m.name}@${Math.round(m.startTime)}`),
+        loaded: window.__onemap?.view?.map?.loaded(),
+      })).catch(() => null);
+      throw new Error(`${e.message}; start-up reached ${JSON.stringify(where)}; page errors: ${errors.join(' | ')}`);
+    });
     const chip = page.locator('[data-testid=user-chip]');
     assert((await chip.getAttribute('data-role')) === 'street_operator', 'role');
     const text = await chip.textContent();
