@@ -251,6 +251,32 @@ pub fn print_start(
     }))
 }
 
+/// The planning report as a job with progress and Cancel (the planner's report buttons).
+#[tauri::command]
+pub async fn planning_report_start(
+    f: State<'_, Formats>,
+    planning: State<'_, crate::PlanningState>,
+    format: String,
+    lang: Option<String>,
+    scenario: Option<String>,
+) -> Result<String, ApiError> {
+    let format = match format.as_str() {
+        "pdf" => onemap_report::Format::Pdf,
+        "html" => onemap_report::Format::Html,
+        other => {
+            return Err(ApiError {
+                code: "invalid",
+                message: format!("format {other:?}: pdf or html"),
+            });
+        }
+    };
+    let lang = crate::report_lang(lang.as_deref())?;
+    let planning = planning.get().await?;
+    Ok(f.jobs.spawn("planning-report", move |p| {
+        onemap_server::planning::report_job(planning, format, lang, scenario, p)
+    }))
+}
+
 #[tauri::command]
 pub fn job_status(f: State<'_, Formats>, id: String) -> Result<JobStatus, ApiError> {
     f.jobs.status(&id).map_err(|e| api(&e))

@@ -338,6 +338,16 @@ impl PlanningState {
     }
 }
 
+/// A report's language from a command's `lang` (zh-CN when absent).
+fn report_lang(lang: Option<&str>) -> Result<onemap_report::Lang, ApiError> {
+    lang.unwrap_or("zh-CN")
+        .parse()
+        .map_err(|m: String| ApiError {
+            code: "invalid",
+            message: m,
+        })
+}
+
 fn perr(e: PlanningError) -> ApiError {
     e.body()
 }
@@ -565,14 +575,7 @@ async fn planning_export(
     lang: Option<String>,
 ) -> Result<Response, ApiError> {
     let p = p.get().await?;
-    let lang: onemap_report::Lang =
-        lang.as_deref()
-            .unwrap_or("zh-CN")
-            .parse()
-            .map_err(|m: String| ApiError {
-                code: "invalid",
-                message: m,
-            })?;
+    let lang = report_lang(lang.as_deref())?;
     let sc = scenario.as_deref();
     let e = match file.as_str() {
         "coverage.csv" => {
@@ -589,6 +592,7 @@ async fn planning_export(
                 lang,
                 sc,
                 &onemap_report::today(),
+                &onemap_report::Progress::new(),
             )
             .await
         }
@@ -598,6 +602,7 @@ async fn planning_export(
                 lang,
                 sc,
                 &onemap_report::today(),
+                &onemap_report::Progress::new(),
             )
             .await
         }
@@ -807,6 +812,7 @@ fn main() {
             formats::import_delete,
             formats::export_start,
             formats::print_start,
+            formats::planning_report_start,
             formats::job_status,
             formats::job_cancel,
             formats::job_file

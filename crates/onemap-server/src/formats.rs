@@ -13,6 +13,7 @@
 //! | `DELETE /api/imports/{id}` | ends an import, removes its files |
 //! | `POST /api/exports` | job: `{format: gpkg\|geojson\|csv\|kml, layer?, personal?}` → a file |
 //! | `POST /api/print` | job: print options (bbox, paper, dpi, title…) → a PNG |
+//! | `POST /api/planning/report` | job: `{format: pdf\|html, lang?, scenario?}` → the planning report |
 //! | `GET /api/jobs/{id}` | a job's state and progress (count, rate, time left) |
 //! | `POST /api/jobs/{id}/cancel` | cancels it (rolled back, partial file removed) |
 //! | `GET /api/jobs/{id}/file` | downloads its file |
@@ -50,6 +51,7 @@ use crate::map::{ApiError, CurrentMap};
 #[derive(Clone)]
 struct Formats {
     map: Arc<CurrentMap>,
+    planning: Arc<crate::planning::Planning>,
     store: Option<onemap::Store>,
     app: Option<App>,
     jobs: Jobs,
@@ -84,6 +86,7 @@ async fn imports_allowed(State(f): State<Formats>, req: Request, next: Next) -> 
 pub fn routes<S: Clone + Send + Sync + 'static>(state: &AppState) -> Router<S> {
     let f = Formats {
         map: Arc::clone(&state.map),
+        planning: Arc::clone(&state.planning),
         store: state.store.clone(),
         app: state.app.clone(),
         jobs: Jobs::new(),
@@ -109,6 +112,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: &AppState) -> Router<S> {
         .merge(imports)
         .route("/api/exports", post(start_export))
         .route("/api/print", post(start_print))
+        .route("/api/planning/report", post(start_planning_report))
         .route("/api/jobs/{id}", get(job_status))
         .route("/api/jobs/{id}/cancel", post(cancel_job))
         .route("/api/jobs/{id}/file", get(job_file))
@@ -445,6 +449,42 @@ async fn start_print(State(f): State<Formats>, bytes: Bytes) -> Answer {
                 file_name: "onemap-view.png".into(),
             }),
         })
+    });
+    Ok(started(job))
+}
+
+/// What `POST /api/planning/report` takes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportRequest {
+    /// `pdf` or `html`.
+    format: String,
+    /// `zh-CN` (default) or `en`.
+    #[serde(default)]
+    lang: Option<String>,
+    /// A scenario to print beside the saved stations.
+    #[serde(default)]
+    scenario: Option<String>,
+}
+
+/// The planning report as a job with progress and Cancel (the GET export answers the same file
+/// at the end, with nothing to show meanwhile).
+async fn start_planning_report(State(f): State<Formats>, bytes: Bytes) -> Answer {
+    let r: ReportRequest = body(&bytes)?;
+    let format = match r.format.as_str() {
+        "pdf" => onemap_report::Format::Pdf,
+        "html" => onemap_report::Format::Html,
+        other => return Err(invalid(format!("format {other:?}: pdf or html"))),
+    };
+    let lang: onemap_report::Lang = r
+        .lang
+        .as_deref()
+        .unwrap_or("zh-CN")
+        .parse()
+        .map_err(|m: String| invalid(m))?;
+    let planning = Arc::clone(&f.planning);
+    let job = f.jobs.spawn("planning-report", move |p| {
+        crate::planning::report_job(planning, format, lang, r.scenario, p)
     });
     Ok(started(job))
 }

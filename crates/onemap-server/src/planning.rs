@@ -40,7 +40,7 @@ pub const LISTED_BUILDINGS: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct PlanningError {
-    /// `invalid`, `not_found`, `conflict`, `no_store` or `internal`.
+    /// `invalid`, `not_found`, `conflict`, `no_store`, `cancelled` or `internal`.
     pub code: &'static str,
     /// For a person.
     pub message: String,
@@ -1429,6 +1429,7 @@ impl Planning {
         lang: Lang,
         scenario: Option<&str>,
         date: &str,
+        progress: &onemap_report::Progress,
     ) -> Result<Export> {
         let base = self.base();
         let sc = match scenario {
@@ -1449,9 +1450,10 @@ impl Planning {
             date: date.to_string(),
             suggestions: 5,
         };
-        // The report runs to the end here: the route answers with the file (no job to cancel).
-        let bytes = onemap_report::render(&input, lang, format, &onemap_report::Progress::new())
-            .map_err(|e| PlanningError::new("internal", e.to_string()))?;
+        let bytes = onemap_report::render(&input, lang, format, progress).map_err(|e| match e {
+            onemap_report::ReportError::Cancelled => PlanningError::new("cancelled", "cancelled"),
+            other => PlanningError::new("internal", other.to_string()),
+        })?;
         let (ext, content_type) = match format {
             Format::Html => ("html", "text/html; charset=utf-8"),
             Format::Pdf => ("pdf", "application/pdf"),
@@ -1466,6 +1468,56 @@ impl Planning {
             file_name: format!("planning-report-{lang_tag}{}.{ext}", suffix(scenario)),
         })
     }
+}
+
+/// The printable planning report as a background job (browser mode's `POST
+/// /api/planning/report` and the desktop's `planning_report_start`): rendered on the blocking
+/// pool while `progress` counts its steps (half a minute at city scale), cancelled between
+/// steps, and left as the job's file in a temporary directory.
+///
+/// # Errors
+/// [`onemap::Error::Cancelled`] when cancelled; `Invalid` with the reason otherwise (an unknown
+/// scenario, no CJK font for the PDF).
+#[cfg(feature = "formats")]
+pub async fn report_job(
+    planning: Arc<Planning>,
+    format: Format,
+    lang: Lang,
+    scenario: Option<String>,
+    progress: onemap_report::Progress,
+) -> onemap::Result<onemap::jobs::JobOutput> {
+    let date = onemap_report::today();
+    let handle = tokio::runtime::Handle::current();
+    let export = tokio::task::spawn_blocking(move || {
+        handle.block_on(planning.export_report(format, lang, scenario.as_deref(), &date, &progress))
+    })
+    .await
+    .map_err(|e| onemap::Error::Invalid(format!("planning report: {e}")))?
+    .map_err(|e| match e.code {
+        "cancelled" => onemap::Error::Cancelled,
+        _ => onemap::Error::Invalid(e.message),
+    })?;
+    let dir = tempfile::Builder::new()
+        .prefix("onemap-report-")
+        .tempdir()
+        .map_err(|e| onemap::Error::Io {
+            path: "temporary directory".into(),
+            source: e,
+        })?;
+    // The job registry removes the file when it forgets the job.
+    let path = dir.keep().join(&export.file_name);
+    std::fs::write(&path, &export.bytes).map_err(|e| onemap::Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    Ok(onemap::jobs::JobOutput {
+        result: json!({"bytes": export.bytes.len()}),
+        file: Some(onemap::jobs::JobFile {
+            path,
+            content_type: export.content_type.into(),
+            file_name: export.file_name,
+        }),
+    })
 }
 
 fn station_feature(

@@ -8,7 +8,7 @@ import {
   type CaseDetail, type ClockView, type Department, type ExportRequest, type Figures,
   type FiguresQuery, type JobStatus, type LayerName, type LayerSchema, type LiveEvent, type Mapping,
   type Matter, type Me, type NewCaseForm, type OrderActionRequest, type OrdersBoard, type Overview,
-  type PrintRequest, type Proposal, type ProposeForm, type QueueFilter, type QueuePage, type SearchHit,
+  type PlanningReportRequest, type PrintRequest, type Proposal, type ProposeForm, type QueueFilter, type QueuePage, type SearchHit,
   type StationDetail, type TileLayerName, type UnitDetail,
 } from './types';
 import { TauriPlanning } from './planning-tauri';
@@ -93,6 +93,7 @@ export class TauriBackend implements Backend {
   importDelete(session: string): Promise<void> { return call('import_delete', { session }); }
   exportStart(req: ExportRequest): Promise<string> { return call('export_start', { request: req }); }
   printStart(req: PrintRequest): Promise<string> { return call('print_start', { request: req }); }
+  planningReportStart(req: PlanningReportRequest): Promise<string> { return call('planning_report_start', { format: req.format, lang: req.lang, scenario: req.scenario ?? null }); }
   job(id: string): Promise<JobStatus> { return call('job_status', { id }); }
   jobCancel(id: string): Promise<JobStatus> { return call('job_cancel', { id }); }
   async jobFile(id: string): Promise<Blob> {

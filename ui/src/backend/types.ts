@@ -484,6 +484,8 @@ export interface PrintRequest {
   title?: string; subtitle?: string; lang: 'zh-CN' | 'en'; layers?: string[];
 }
 
+export interface PlanningReportRequest { format: 'pdf' | 'html'; lang: 'zh-CN' | 'en'; scenario?: string }
+
 /** The import, export and print part of the backend. */
 export interface FormatsBackend {
   schema(): Promise<LayerSchema[]>;
@@ -495,6 +497,8 @@ export interface FormatsBackend {
   importDelete(session: string): Promise<void>;
   exportStart(req: ExportRequest): Promise<string>;
   printStart(req: PrintRequest): Promise<string>;
+  /** The planning report as a job (progress, Cancel), its file fetched with jobFile. */
+  planningReportStart(req: PlanningReportRequest): Promise<string>;
   job(id: string): Promise<JobStatus>;
   jobCancel(id: string): Promise<JobStatus>;
   /** The job's file: a Blob to save (browser), or where it was saved (desktop). */

@@ -469,6 +469,7 @@ export const en: Record<MessageKey, string> = {
   'progress.failed': 'Failed',
   'progress.stage.reading_the_file': 'reading the file',
   'progress.stage.collecting_layers': 'collecting layers',
+  'progress.stage.planning_report': 'making the planning report',
   'progress.stage.drawing_the_map': 'drawing the map',
   'progress.stage.encoding_the_PNG': 'encoding the PNG',
   'progress.stage.mapping': 'mapping fields',

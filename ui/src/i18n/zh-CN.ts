@@ -467,6 +467,7 @@ export const zhCN = {
   'progress.failed': '失败',
   'progress.stage.reading_the_file': '读取文件',
   'progress.stage.collecting_layers': '汇集图层',
+  'progress.stage.planning_report': '生成规划报告',
   'progress.stage.drawing_the_map': '绘制地图',
   'progress.stage.encoding_the_PNG': '编码 PNG',
   'progress.stage.mapping': '字段映射',

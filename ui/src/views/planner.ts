@@ -14,6 +14,7 @@ import { SERVICE_COLOUR } from '../map/focus';
 import { PlannerOverlay, SHARE_CLASSES, type OverlayStation } from '../map/planner';
 import { fmt, h } from '../ui/dom';
 import { save } from '../ui/exporter';
+import { trackJob } from '../ui/progress';
 import { errorText, type Ctx } from './context';
 import { prefs, savePrefs, type PlannerPrefs } from './prefs';
 import { button, fill, select } from './ui';
@@ -70,6 +71,8 @@ export class PlannerPanel {
   readonly left = h('section', { class: 'dock-panel planner', 'data-testid': 'planner-left' });
   readonly right = h('section', { class: 'dock-panel planner-side', 'data-testid': 'planner-right' });
   readonly legend = h('div', { class: 'pl-legend', 'data-testid': 'planner-legend' });
+  /** The report's progress bar (kept across redraws of the side panel while a report runs). */
+  private readonly reportProgress = h('div', { class: 'wiz-progress', 'data-testid': 'pl-report-progress' });
   private readonly overlay: PlannerOverlay;
   /** Planners and administrators edit; the others who see the workspace only read it. */
   readonly canEdit: boolean;
@@ -657,7 +660,19 @@ export class PlannerPanel {
     const run = async (file: PlanningExportFile) => {
       try {
         const scenario = this.scenario?.scenario.id;
-        const blob = await this.ctx.backend.planning.exportFile(file, { level: this.p.level, service: this.p.service, lang: lang(), ...(scenario ? { scenario } : {}) });
+        let blob: Blob;
+        if (file === 'report.html' || file === 'report.pdf') {
+          // The report takes seconds (half a minute at city scale): a job with a progress bar and
+          // Cancel, its file fetched at the end.
+          const backend = this.ctx.backend;
+          const id = await backend.planningReportStart({ format: file === 'report.pdf' ? 'pdf' : 'html', lang: lang(), ...(scenario ? { scenario } : {}) });
+          const s = await trackJob(backend, id, this.reportProgress);
+          if (s.state === 'cancelled') return;
+          if (s.state !== 'done') { this.ctx.toast(s.error?.message ?? t('progress.failed'), 'error'); return; }
+          blob = await backend.jobFile(id);
+        } else {
+          blob = await this.ctx.backend.planning.exportFile(file, { level: this.p.level, service: this.p.service, lang: lang(), ...(scenario ? { scenario } : {}) });
+        }
         const [stem, ext] = file.split('.');
         const name = `planning-${stem}-${this.p.service}${file === 'coverage.csv' ? `-${this.p.level}` : ''}${scenario ? `-${scenario}` : ''}.${ext}`;
         save(blob, name);
@@ -666,7 +681,8 @@ export class PlannerPanel {
     };
     return h('section', { class: 'sec', 'data-testid': 'pl-exports' },
       h('h3', {}, t('planner.exports')),
-      h('div', { class: 'q-row' }, ...files.map(([f, label]) => button(label, () => { void run(f); }, { 'data-testid': `pl-export-${f.replace('.', '-')}` }, 'sm'))));
+      h('div', { class: 'q-row' }, ...files.map(([f, label]) => button(label, () => { void run(f); }, { 'data-testid': `pl-export-${f.replace('.', '-')}` }, 'sm'))),
+      this.reportProgress);
   }
 }
 

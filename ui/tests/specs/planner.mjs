@@ -289,6 +289,42 @@ await test('exports: the coverage CSV, the gaps GeoJSON and the report (HTML, PD
   const pdf = await get('pl-export-report-pdf');
   assert(pdf.name.endsWith('.pdf') && pdf.bytes.subarray(0, 5).toString() === '%PDF-' && pdf.bytes.length > 50_000,
     `${pdf.name}: ${pdf.bytes.length} bytes`);
+  // The report ran as a job: its bar counted the steps to the end.
+  const bar = page.locator('[data-testid=pl-report-progress] [data-testid=progress]');
+  assert(await bar.getAttribute('data-state') === 'done', `report bar ${await bar.getAttribute('data-state')}`);
+  const line = await page.locator('[data-testid=pl-report-progress] [data-testid=progress-text]').textContent();
+  assert(line.includes('10 / 10'), `report progress: ${line}`);
+});
+
+await test('the report job: a district operator may start one, Cancel stops it, bad input gets a 4xx', async () => {
+  const post = (body, as = 'district') => api('api/planning/report', {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-onemap-client': 'e2e' }, body: JSON.stringify(body),
+  }, { as });
+  const wait = async (id) => {
+    for (let i = 0; i < 600; i += 1) {
+      const s = (await api(`api/jobs/${id}`, undefined, { as: 'district' })).body;
+      if (s.state !== 'running') return s;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`job ${id} still running`);
+  };
+  const started = await post({ format: 'html', lang: 'en' });
+  assert(started.status === 202 && started.body.job, `start: ${started.status} ${JSON.stringify(started.body)}`);
+  const done = await wait(started.body.job);
+  assert(done.state === 'done' && done.progress.done === 10 && done.file_name.endsWith('.html'), JSON.stringify(done));
+  const file = await api(`api/jobs/${started.body.job}/file`, undefined, { as: 'district' });
+  assert(file.status === 200 && String(file.body).includes('500'), `file: ${file.status}`);
+  // Cancelled at once: it stops at its next step, with no file.
+  const second = await post({ format: 'pdf' });
+  await api(`api/jobs/${second.body.job}/cancel`, { method: 'POST', headers: { 'x-onemap-client': 'e2e' } }, { as: 'district' });
+  const cancelled = await wait(second.body.job);
+  assert(cancelled.state === 'cancelled', `after Cancel: ${cancelled.state}`);
+  const none = await api(`api/jobs/${second.body.job}/file`, undefined, { as: 'district' });
+  assert(none.status >= 400 && none.status < 500, `a cancelled report's file: ${none.status}`);
+  for (const [body, why] of [[{ format: 'docx' }, 'format'], [{ format: 'pdf', lang: 'fr' }, 'lang'], [{ format: 'pdf', colour: 1 }, 'unknown field']]) {
+    const r = await post(body);
+    assert(r.status === 400 && r.body.code === 'invalid' && r.body.message, `${why}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
 });
 
 await test('the choices come back after a reload: workspace, service, level, metric, scenario', async () => {
