@@ -2,7 +2,10 @@
 // (SwiftShader) against a running `onemap serve` — meant for the city-scale dataset
 // (`onemap geodata generate --scale shenzhen --out DIR`, then `onemap serve --data DIR`).
 //
-//   node tests/city-frames.mjs http://127.0.0.1:PORT/ [runs] [--floor]
+//   node tests/city-frames.mjs http://127.0.0.1:PORT/ [runs] [--floor] [--hide-type T,…] [--hide ID,…]
+//
+// `--hide-type symbol,circle` / `--hide buildings,subgrid` hide the layers of those MapLibre
+// types / whose ids start with those prefixes, to see what each costs a frame.
 //
 // Each run flies a fixed route (the whole city, pans across it, down to a street, pans there,
 // down to buildings, back out) while requestAnimationFrame records the interval between
@@ -16,6 +19,12 @@ const base = process.argv[2] ?? 'http://127.0.0.1:8730/';
 const runs = Number(process.argv[3] ?? 3);
 // `--floor`: the same route with every layer hidden but the background.
 const floor = process.argv.includes('--floor');
+const listArg = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? (process.argv[i + 1] ?? '').split(',').filter(Boolean) : [];
+};
+const hideTypes = listArg('--hide-type');
+const hidePrefixes = listArg('--hide');
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -37,6 +46,18 @@ try {
       const m = window.__onemap.view.map;
       for (const l of m.getStyle().layers) if (l.type !== 'background') m.setLayoutProperty(l.id, 'visibility', 'none');
     });
+    await waitIdle(page, 120_000);
+  }
+  if (hideTypes.length || hidePrefixes.length) {
+    const hidden = await page.evaluate(([types, prefixes]) => {
+      const m = window.__onemap.view.map;
+      const ids = m.getStyle().layers
+        .filter((l) => types.includes(l.type) || prefixes.some((p) => l.id.startsWith(p)))
+        .map((l) => l.id);
+      for (const id of ids) m.setLayoutProperty(id, 'visibility', 'none');
+      return ids;
+    }, [hideTypes, hidePrefixes]);
+    console.log(`hidden: ${hidden.length} layers (${hidden.join(', ')})`);
     await waitIdle(page, 120_000);
   }
   for (let run = 0; run < runs; run++) {
