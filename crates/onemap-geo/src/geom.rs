@@ -82,16 +82,7 @@ impl Shape {
     /// The distance from (x, y) to the nearest edge.
     pub(crate) fn boundary_distance(&self, x: f64, y: f64) -> f64 {
         self.edges()
-            .map(|(a, b)| {
-                let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-                let len2 = dx * dx + dy * dy;
-                let t = if len2 > 0.0 {
-                    (((x - a[0]) * dx + (y - a[1]) * dy) / len2).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                (x - a[0] - t * dx).hypot(y - a[1] - t * dy)
-            })
+            .map(|(a, b)| point_segment([x, y], a, b).0)
             .fold(f64::INFINITY, f64::min)
     }
 
@@ -101,6 +92,20 @@ impl Shape {
             .iter()
             .flat_map(|r| r.windows(2).map(|w| (w[0], w[1])))
     }
+}
+
+/// Distance from `p` to segment `a`–`b` and the parameter of the nearest point.
+#[inline]
+pub(crate) fn point_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, f64) {
+    let d = [b[0] - a[0], b[1] - a[1]];
+    let l2 = d[0] * d[0] + d[1] * d[1];
+    let t = if l2 == 0.0 {
+        0.0
+    } else {
+        (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / l2).clamp(0.0, 1.0)
+    };
+    let q = [a[0] + t * d[0], a[1] + t * d[1]];
+    (((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt(), t)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::atlas::Atlas;
 use crate::dataset::{AdminLevel, DatasetError};
+use crate::geom::point_segment;
 use crate::projection::TransverseMercator;
 
 /// Where a point meets the network.
@@ -56,20 +57,6 @@ struct EdgeGrid {
     ny: usize,
     start: Vec<u32>,
     items: Vec<u32>,
-}
-
-/// Distance from `p` to segment `a`–`b` and the parameter of the nearest point.
-#[inline]
-fn point_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, f64) {
-    let d = [b[0] - a[0], b[1] - a[1]];
-    let l2 = d[0] * d[0] + d[1] * d[1];
-    let t = if l2 == 0.0 {
-        0.0
-    } else {
-        (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / l2).clamp(0.0, 1.0)
-    };
-    let q = [a[0] + t * d[0], a[1] + t * d[1]];
-    (((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt(), t)
 }
 
 /// Parameters (s on a–b, u on c–d) where two segments meet, if they do (collinear overlaps
