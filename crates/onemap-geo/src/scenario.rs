@@ -1175,30 +1175,10 @@ impl Scenario {
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let units = atlas.units(level);
-        let mut rows: Vec<UnitChange> = wanted
-            .iter()
-            .map(|&u| UnitChange {
-                level,
-                unit: u,
-                code: units[u].code.clone(),
-                name: units[u].name.clone(),
-                service,
-                totals: Totals::default(),
-                base: Covered::default(),
-                now: Covered::default(),
-            })
-            .collect();
-        let slot = slot_of(service);
-        for s in 0..atlas.subgrids.len() {
-            if let Ok(i) = wanted.binary_search(&atlas.unit_of_subgrid(s, level)) {
-                let row = &mut rows[i];
-                row.totals += self.base.totals[s];
-                row.base += self.base.covered[slot][s];
-                row.now += self.covered[slot][s];
-            }
-        }
-        rows
+        self.units(level, service)
+            .into_iter()
+            .filter(|r| wanted.binary_search(&r.unit).is_ok())
+            .collect()
     }
 
     /// The whole dataset's coverage for `service`: the sum over every sub-grid.
