@@ -260,16 +260,10 @@ pub async fn planning_report_start(
     lang: Option<String>,
     scenario: Option<String>,
 ) -> Result<String, ApiError> {
-    let format = match format.as_str() {
-        "pdf" => onemap_report::Format::Pdf,
-        "html" => onemap_report::Format::Html,
-        other => {
-            return Err(ApiError {
-                code: "invalid",
-                message: format!("format {other:?}: pdf or html"),
-            });
-        }
-    };
+    let format: onemap_report::Format = format.parse().map_err(|m: String| ApiError {
+        code: "invalid",
+        message: m,
+    })?;
     let lang = crate::report_lang(lang.as_deref())?;
     let planning = planning.get().await?;
     Ok(f.jobs.spawn("planning-report", move |p| {

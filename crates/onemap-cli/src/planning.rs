@@ -640,11 +640,10 @@ pub fn report(a: &ReportArgs, lang: &str, day: Option<&str>) -> anyhow::Result<(
         println!("written {}", a.out.display());
         return Ok(());
     }
-    let format = match a.format.as_str() {
-        "pdf" => Format::Pdf,
-        "html" => Format::Html,
-        o => bail!("unknown format {o:?} (pdf, html, csv)"),
-    };
+    let format: Format = a
+        .format
+        .parse()
+        .map_err(|m: String| anyhow::anyhow!("{m} (or csv)"))?;
     let walking = match roads_text(a.roads.as_deref(), a.src.data.as_deref()) {
         Ok(text) => {
             let net = RoadNetwork::from_geojson(&text, &l.atlas.plane())?;

@@ -402,6 +402,17 @@ pub enum Format {
     Pdf,
 }
 
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pdf" => Ok(Format::Pdf),
+            "html" => Ok(Format::Html),
+            o => Err(format!("format {o:?}: pdf or html")),
+        }
+    }
+}
+
 /// Computes and renders the whole report, counting [`STEPS`] on `progress` (a city-scale
 /// report takes half a minute) and stopping at the next step when it is cancelled.
 ///

@@ -471,11 +471,7 @@ struct ReportRequest {
 /// at the end, with nothing to show meanwhile).
 async fn start_planning_report(State(f): State<Formats>, bytes: Bytes) -> Answer {
     let r: ReportRequest = body(&bytes)?;
-    let format = match r.format.as_str() {
-        "pdf" => onemap_report::Format::Pdf,
-        "html" => onemap_report::Format::Html,
-        other => return Err(invalid(format!("format {other:?}: pdf or html"))),
-    };
+    let format: onemap_report::Format = r.format.parse().map_err(|m: String| invalid(m))?;
     let lang: onemap_report::Lang = r
         .lang
         .as_deref()
