@@ -1470,6 +1470,24 @@ impl Planning {
     }
 }
 
+/// Runs CPU-heavy planning work on the blocking pool, off the async workers (the routes'
+/// analyses and exports, the report's job).
+///
+/// # Errors
+/// `f`'s error, or `internal` when the task itself failed.
+pub async fn on_blocking_pool<T, F, Fut>(p: &Arc<Planning>, f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(Arc<Planning>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let p = Arc::clone(p);
+    let h = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || h.block_on(f(p)))
+        .await
+        .map_err(|e| PlanningError::new("internal", format!("planning task failed: {e}")))?
+}
+
 /// The printable planning report as a background job (browser mode's `POST
 /// /api/planning/report` and the desktop's `planning_report_start`): rendered on the blocking
 /// pool while `progress` counts its steps (half a minute at city scale), cancelled between
@@ -1487,12 +1505,11 @@ pub async fn report_job(
     progress: onemap_report::Progress,
 ) -> onemap::Result<onemap::jobs::JobOutput> {
     let date = onemap_report::today();
-    let handle = tokio::runtime::Handle::current();
-    let export = tokio::task::spawn_blocking(move || {
-        handle.block_on(planning.export_report(format, lang, scenario.as_deref(), &date, &progress))
+    let export = on_blocking_pool(&planning, move |p| async move {
+        p.export_report(format, lang, scenario.as_deref(), &date, &progress)
+            .await
     })
     .await
-    .map_err(|e| onemap::Error::Invalid(format!("planning report: {e}")))?
     .map_err(|e| match e.code {
         "cancelled" => onemap::Error::Cancelled,
         _ => onemap::Error::Invalid(e.message),

@@ -19,7 +19,6 @@
 //! | `POST /api/planning/report` | the report as a job with progress and Cancel (in `formats.rs`, beside the other jobs) |
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
@@ -32,7 +31,9 @@ use onemap_report::{Format, Lang};
 use serde::Deserialize;
 
 use crate::guard::Caller;
-use crate::planning::{Export, Planning, PlanningError, SuggestParams, parse_level, parse_service};
+use crate::planning::{
+    Export, Planning, PlanningError, SuggestParams, on_blocking_pool, parse_level, parse_service,
+};
 
 /// A planning error as an HTTP answer: `{code, message}` with its status.
 pub struct PlanningHttpError(PlanningError);
@@ -77,26 +78,6 @@ pub fn routes<S>(planning: Arc<Planning>) -> Router<S> {
         .route("/api/planning/walking", get(walking))
         .route("/api/planning/export/{file}", get(export))
         .with_state(planning)
-}
-
-/// Runs CPU-heavy planning work on the blocking pool, off the async workers.
-async fn heavy<T, F, Fut>(p: &Arc<Planning>, f: F) -> Result<T, PlanningHttpError>
-where
-    T: Send + 'static,
-    F: FnOnce(Arc<Planning>) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<T, PlanningError>>,
-{
-    let p = Arc::clone(p);
-    let h = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || h.block_on(f(p)))
-        .await
-        .map_err(|e| {
-            PlanningHttpError(PlanningError {
-                code: "internal",
-                message: format!("planning task failed: {e}"),
-            })
-        })?
-        .map_err(PlanningHttpError)
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Response {
@@ -145,7 +126,7 @@ async fn coverage(State(p): State<Arc<Planning>>, Query(q_): Params) -> Answer {
 async fn gaps(State(p): State<Arc<Planning>>, Query(q_): Params) -> Answer {
     let service = parse_service(q(&q_, "service"))?;
     let scenario = q(&q_, "scenario").map(str::to_string);
-    let t = heavy(&p, move |p| async move {
+    let t = on_blocking_pool(&p, move |p| async move {
         p.gaps(service, scenario.as_deref()).await
     })
     .await?;
@@ -258,7 +239,7 @@ async fn apply(
     Caller(who): Caller,
     Path(id): Path<String>,
 ) -> Answer {
-    let v = heavy(&p, move |p| async move { p.apply_as(&id, &who).await }).await?;
+    let v = on_blocking_pool(&p, move |p| async move { p.apply_as(&id, &who).await }).await?;
     Ok(json(&v))
 }
 
@@ -279,7 +260,7 @@ async fn compare(State(p): State<Arc<Planning>>, Query(q_): Params) -> Answer {
 
 async fn suggest(State(p): State<Arc<Planning>>, b: axum::body::Bytes) -> Answer {
     let params: SuggestParams = body(&b, "the suggestion request")?;
-    let v = heavy(&p, move |p| async move { p.suggest(&params).await }).await?;
+    let v = on_blocking_pool(&p, move |p| async move { p.suggest(&params).await }).await?;
     Ok(json(&v))
 }
 
@@ -289,7 +270,7 @@ async fn policy(State(p): State<Arc<Planning>>, Query(q_): Params) -> Answer {
         s => parse_service(s)?,
     };
     let scenario = q(&q_, "scenario").map(str::to_string);
-    let v = heavy(&p, move |p| async move {
+    let v = on_blocking_pool(&p, move |p| async move {
         p.policy(service, scenario.as_deref()).await
     })
     .await?;
@@ -300,7 +281,7 @@ async fn walking(State(p): State<Arc<Planning>>, Query(q_): Params) -> Answer {
     let service = parse_service(q(&q_, "service"))?;
     let level = parse_level(q(&q_, "level"))?;
     let scenario = q(&q_, "scenario").map(str::to_string);
-    let v = heavy(&p, move |p| async move {
+    let v = on_blocking_pool(&p, move |p| async move {
         p.walking(service, level, scenario.as_deref()).await
     })
     .await?;
@@ -334,7 +315,7 @@ async fn export(
         }
         "gaps.geojson" => {
             let service = parse_service(q(&q_, "service"))?;
-            heavy(&p, move |p| async move {
+            on_blocking_pool(&p, move |p| async move {
                 p.export_gaps(service, scenario.as_deref()).await
             })
             .await?
@@ -346,7 +327,7 @@ async fn export(
                 Format::Html
             };
             let date = onemap_report::today();
-            heavy(&p, move |p| async move {
+            on_blocking_pool(&p, move |p| async move {
                 // Answered as a file at the end (the UI starts it as a job with a progress bar
                 // instead: POST /api/planning/report).
                 let progress = onemap_report::Progress::new();
