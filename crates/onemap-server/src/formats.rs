@@ -13,7 +13,7 @@
 //! | `DELETE /api/imports/{id}` | ends an import, removes its files |
 //! | `POST /api/exports` | job: `{format: gpkg\|geojson\|csv\|kml, layer?, personal?}` → a file |
 //! | `POST /api/print` | job: print options (bbox, paper, dpi, title…) → a PNG |
-//! | `POST /api/planning/report` | job: `{format: pdf\|html, lang?, scenario?}` → the planning report |
+//! | `POST /api/exports/planning-report` | job: `{format: pdf\|html, lang?, scenario?}` → the planning report |
 //! | `GET /api/jobs/{id}` | a job's state and progress (count, rate, time left) |
 //! | `POST /api/jobs/{id}/cancel` | cancels it (rolled back, partial file removed) |
 //! | `GET /api/jobs/{id}/file` | downloads its file |
@@ -112,7 +112,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: &AppState) -> Router<S> {
         .merge(imports)
         .route("/api/exports", post(start_export))
         .route("/api/print", post(start_print))
-        .route("/api/planning/report", post(start_planning_report))
+        .route("/api/exports/planning-report", post(start_planning_report))
         .route("/api/jobs/{id}", get(job_status))
         .route("/api/jobs/{id}/cancel", post(cancel_job))
         .route("/api/jobs/{id}/file", get(job_file))
@@ -453,7 +453,7 @@ async fn start_print(State(f): State<Formats>, bytes: Bytes) -> Answer {
     Ok(started(job))
 }
 
-/// What `POST /api/planning/report` takes.
+/// What `POST /api/exports/planning-report` takes.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReportRequest {

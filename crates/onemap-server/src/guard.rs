@@ -174,13 +174,7 @@ pub async fn authenticate(State(s): State<AppState>, mut req: Request, next: Nex
         let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         // Every write of the planning API (what-if edits, saving, applying) is a planner's or
         // an administrator's; the others may read its coverage, gaps and saved scenarios.
-        // Starting the report's job (POST /api/planning/report) only reads, like the GET
-        // export it stands in for.
-        if unsafe_method
-            && path.starts_with("/api/planning/")
-            && path != "/api/planning/report"
-            && !p.role.plans()
-        {
+        if unsafe_method && path.starts_with("/api/planning/") && !p.role.plans() {
             return AppError::forbidden(
                 "planning scenarios are edited by planners and administrators",
             )

@@ -1489,7 +1489,7 @@ where
 }
 
 /// The printable planning report as a background job (browser mode's `POST
-/// /api/planning/report` and the desktop's `planning_report_start`): rendered on the blocking
+/// /api/exports/planning-report` and the desktop's `planning_report_start`): rendered on the blocking
 /// pool while `progress` counts its steps (half a minute at city scale), cancelled between
 /// steps, and left as the job's file in a temporary directory.
 ///

@@ -16,7 +16,7 @@
 //! | `GET /api/planning/policy?service=&scenario=` | the 500-m rule per sub-grid, with fixes |
 //! | `GET /api/planning/walking?service=&level=&scenario=` | walking against the circle |
 //! | `GET /api/planning/export/coverage.csv`, `gaps.geojson`, `report.html`, `report.pdf` | files (`lang=zh-CN|en`) |
-//! | `POST /api/planning/report` | the report as a job with progress and Cancel (in `formats.rs`, beside the other jobs) |
+//! | `POST /api/exports/planning-report` | the report as a job with progress and Cancel (in `formats.rs`, beside the other jobs) |
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -329,7 +329,7 @@ async fn export(
             let date = onemap_report::today();
             on_blocking_pool(&p, move |p| async move {
                 // Answered as a file at the end (the UI starts it as a job with a progress bar
-                // instead: POST /api/planning/report).
+                // instead: POST /api/exports/planning-report).
                 let progress = onemap_report::Progress::new();
                 p.export_report(format, lang, scenario.as_deref(), &date, &progress)
                     .await

@@ -108,7 +108,7 @@ export class HttpBackend implements Backend {
   async importDelete(session: string): Promise<void> { await send('DELETE', `api/imports/${enc(session)}`); }
   async exportStart(req: ExportRequest): Promise<string> { return (await send<{ job: string }>('POST', 'api/exports', req)).job; }
   async printStart(req: PrintRequest): Promise<string> { return (await send<{ job: string }>('POST', 'api/print', req)).job; }
-  async planningReportStart(req: PlanningReportRequest): Promise<string> { return (await send<{ job: string }>('POST', 'api/planning/report', req)).job; }
+  async planningReportStart(req: PlanningReportRequest): Promise<string> { return (await send<{ job: string }>('POST', 'api/exports/planning-report', req)).job; }
   job(id: string): Promise<JobStatus> { return get(`api/jobs/${enc(id)}`); }
   jobCancel(id: string): Promise<JobStatus> { return send('POST', `api/jobs/${enc(id)}/cancel`); }
   jobFile(id: string): Promise<Blob> { return blob(`api/jobs/${enc(id)}/file`); }

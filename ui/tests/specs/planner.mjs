@@ -297,7 +297,7 @@ await test('exports: the coverage CSV, the gaps GeoJSON and the report (HTML, PD
 });
 
 await test('the report job: a district operator may start one, Cancel stops it, bad input gets a 4xx', async () => {
-  const post = (body, as = 'district') => api('api/planning/report', {
+  const post = (body, as = 'district') => api('api/exports/planning-report', {
     method: 'POST', headers: { 'content-type': 'application/json', 'x-onemap-client': 'e2e' }, body: JSON.stringify(body),
   }, { as });
   const wait = async (id) => {
