@@ -18,12 +18,15 @@ try {
       const marks = Object.fromEntries(performance.getEntriesByType('mark')
         .filter((m) => m.name.startsWith('onemap:')).map((m) => [m.name.slice(7), Math.round(m.startTime)]));
       const nav = performance.getEntriesByType('navigation')[0];
-      return { layersFetched: Math.round(Math.max(...r.map((e) => e.responseEnd))), marks, dom: Math.round(nav?.domContentLoadedEventEnd ?? 0) };
+      // How many shader programs MapLibre compiled for the first map (a MapLibre internal, read
+      // only to explain the time: SwiftShader compiles each on the CPU, tens of ms apiece).
+      const programs = Object.keys(window.__onemap.view.map.painter?.programCache?.programs ?? {}).length;
+      return { layersFetched: Math.round(Math.max(...r.map((e) => e.responseEnd))), marks, programs, dom: Math.round(nav?.domContentLoadedEventEnd ?? 0) };
     });
     times.push(ms);
     const m = phases.marks;
     console.log(`run ${i + 1}: first complete map ${ms} ms (page ${phases.dom}, overview ${m.overview}, style ${m.style}, ` +
-      `layers ${m.layers} (fetched by ${phases.layersFetched}), data set ${m.data}, idle ${m.idle})`);
+      `layers ${m.layers} (fetched by ${phases.layersFetched}), data set ${m.data}, idle ${m.idle}; ${phases.programs} shaders)`);
     await context.close();
   }
 } finally {
