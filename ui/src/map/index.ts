@@ -67,7 +67,6 @@ export class MapView {
       maxPitch: 0,
       dragRotate: false,
       localIdeographFontFamily: '"Noto Sans CJK SC", "Noto Sans SC", sans-serif',
-      canvasContextAttributes: { preserveDrawingBuffer: true },
       // Labels appear at once rather than fading in over 300 ms: the map is idle (and the first
       // complete map reported) that much sooner, and a software-rendered webview draws no fade
       // frames after every move.
