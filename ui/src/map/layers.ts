@@ -1,7 +1,7 @@
 // Sources and layers of the one map, added by idempotent functions: calling them again (after
 // a theme switch) updates paint and layout in place and keeps each layer's visibility.
 import type {
-  ExpressionSpecification, GeoJSONSourceSpecification, LayerSpecification, Map as MlMap,
+  ExpressionSpecification, GeoJSONSourceSpecification, LayerSpecification, LineLayerSpecification, Map as MlMap,
   StyleSpecification, VectorSourceSpecification,
 } from 'maplibre-gl';
 import { CAMERA_ICON, STATION_ICON } from './icons';
@@ -92,8 +92,26 @@ const label = (p: Palette, size: ExpressionSpecification | number, bold = false)
   paint: { 'text-color': p.text, 'text-halo-color': p.textHalo, 'text-halo-width': 1.6 },
 });
 
+/** `fg` at `alpha` over `bg`, as one opaque colour. The large fills at the bottom of the map are
+ * drawn opaque: MapLibre draws opaque layers front to back with the depth test, so each pixel of
+ * the screen is shaded once rather than once per layer over it — at city scale the frame time of
+ * a software renderer (SwiftShader, Mesa llvmpipe) follows the pixels drawn. */
+export function over(bg: string, fg: string, alpha: number): string {
+  const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const [b, f] = [rgb(bg), rgb(fg)];
+  return `#${b.map((c, i) => Math.round(c + ((f[i] ?? c) - c) * alpha).toString(16).padStart(2, '0')).join('')}`;
+}
+
 const zoomed = (pairs: number[]): ExpressionSpecification =>
   ['interpolate', ['linear'], ['zoom'], ...pairs] as unknown as ExpressionSpecification;
+
+// Roads get round ends and joins only from zoom 14, where they are wide enough to show them:
+// a round join is a fan of triangles at every vertex, and at city zoom the roads' triangles are
+// most of what a frame draws (a software renderer such as SwiftShader shades them on the CPU).
+const ROAD_ENDS = {
+  'line-cap': ['step', ['zoom'], 'butt', 14, 'round'],
+  'line-join': ['step', ['zoom'], 'miter', 14, 'round'],
+} as LineLayerSpecification['layout'];
 
 const WARNING_SHARE: ExpressionSpecification = ['/', ['get', 'warning'], ['get', 'point_count']];
 
@@ -102,7 +120,9 @@ export function ensureLayers(map: MlMap, p: Palette): void {
   map.setPaintProperty(LYR.background, 'background-color', p.background);
   const specs: LayerSpecification[] = [
     // Context: Shenzhen's other districts and the neighbouring cities.
-    { id: LYR.contextFill, type: 'fill', source: SRC.context, paint: { 'fill-color': p.contextFill, 'fill-opacity': 0.9 } },
+    // Fills that a line layer outlines draw no antialiased edge of their own ('fill-antialias'):
+    // the line covers it, and it would be one more shader to compile before the first map.
+    { id: LYR.contextFill, type: 'fill', source: SRC.context, paint: { 'fill-color': over(p.background, p.contextFill, 0.9), 'fill-antialias': false } },
     { id: LYR.contextLine, type: 'line', source: SRC.context, paint: { 'line-color': p.contextLine, 'line-width': 1, 'line-dasharray': [3, 2] } },
     {
       // From one label point per place (a polygon's label would repeat on every island).
@@ -111,26 +131,27 @@ export function ensureLayers(map: MlMap, p: Palette): void {
       paint: { 'text-color': p.contextText, 'text-halo-color': p.textHalo, 'text-halo-width': 1 },
     },
     // The district.
-    { id: LYR.districtFill, type: 'fill', source: SRC.districts, paint: { 'fill-color': p.districtFill, 'fill-opacity': 0.95 } },
+    { id: LYR.districtFill, type: 'fill', source: SRC.districts, paint: { 'fill-color': over(p.background, p.districtFill, 0.95), 'fill-antialias': false } },
     // Streets and communities: fills only for hit-testing (transparent).
     { id: LYR.streetFill, type: 'fill', source: SRC.streets, paint: { 'fill-color': '#000', 'fill-opacity': 0 } },
     { id: LYR.communityFill, type: 'fill', source: SRC.communities, minzoom: 11.5, paint: { 'fill-color': '#000', 'fill-opacity': 0 } },
-    { id: LYR.subgridFill, type: 'fill', source: SRC.subgrids, minzoom: 13, paint: { 'fill-color': p.subgridLine, 'fill-opacity': zoomed([13, 0.0, 15, 0.03]) } },
+    { id: LYR.subgridFill, type: 'fill', source: SRC.subgrids, minzoom: 13, paint: { 'fill-color': p.subgridLine, 'fill-opacity': zoomed([13, 0.0, 15, 0.03]), 'fill-antialias': false } },
     // Roads.
     {
       id: LYR.roadsMinor, type: 'line', source: SRC.roads, 'source-layer': 'roads', minzoom: 13.5, filter: ['==', ['get', 'class'], 'local'],
       paint: { 'line-color': p.roadMinor, 'line-width': zoomed([13.5, 0.5, 17, 3]) },
     },
+    // Arterials, and every other road that is not local, as two layers with zoom-only widths rather than one whose
+    // width depends on the class: one line shader fewer to compile before the first map.
     {
-      id: LYR.roadsMajor, type: 'line', source: SRC.roads, 'source-layer': 'roads', filter: ['!=', ['get', 'class'], 'local'],
-      layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: {
-        'line-color': p.roadMajor,
-        'line-width': ['interpolate', ['linear'], ['zoom'],
-          10, ['case', ['==', ['get', 'class'], 'arterial'], 1, 0.4],
-          13, ['case', ['==', ['get', 'class'], 'arterial'], 2.6, 1.4],
-          17, ['case', ['==', ['get', 'class'], 'arterial'], 10, 6]],
-      },
+      id: LYR.roadsSecondary, type: 'line', source: SRC.roads, 'source-layer': 'roads', filter: ['!', ['in', ['get', 'class'], ['literal', ['local', 'arterial']]]],
+      layout: ROAD_ENDS,
+      paint: { 'line-color': p.roadMajor, 'line-width': zoomed([10, 0.4, 13, 1.4, 17, 6]) },
+    },
+    {
+      id: LYR.roadsArterial, type: 'line', source: SRC.roads, 'source-layer': 'roads', filter: ['==', ['get', 'class'], 'arterial'],
+      layout: ROAD_ENDS,
+      paint: { 'line-color': p.roadMajor, 'line-width': zoomed([10, 1, 13, 2.6, 17, 10]) },
     },
     {
       id: LYR.roadsLabel, type: 'symbol', source: SRC.roads, 'source-layer': 'roads', minzoom: 14.5, filter: ['!=', ['get', 'class'], 'local'],
@@ -152,7 +173,7 @@ export function ensureLayers(map: MlMap, p: Palette): void {
         psych: [LYR.circlePsychFill, LYR.circlePsychLine],
       }[s];
       return [
-        { id: ids[0], type: 'fill', source: SRC.circles, filter: ['==', ['get', 'service'], s], paint: { 'fill-color': colour, 'fill-opacity': 0.08 } },
+        { id: ids[0], type: 'fill', source: SRC.circles, filter: ['==', ['get', 'service'], s], paint: { 'fill-color': colour, 'fill-opacity': 0.08, 'fill-antialias': false } },
         { id: ids[1], type: 'line', source: SRC.circles, filter: ['==', ['get', 'service'], s], paint: { 'line-color': colour, 'line-width': zoomed([11, 0.6, 15, 1.5]), 'line-opacity': 0.8 } },
       ];
     }),
@@ -167,17 +188,14 @@ export function ensureLayers(map: MlMap, p: Palette): void {
     },
     {
       id: LYR.streetLine, type: 'line', source: SRC.streets,
-      layout: { 'line-join': 'round' },
       paint: { 'line-color': p.streetLine, 'line-width': zoomed([9, 0.8, 12, 1.6, 16, 3]), 'line-opacity': 0.9 },
     },
     {
       id: LYR.districtGlow, type: 'line', source: SRC.districts,
-      layout: { 'line-join': 'round' },
       paint: { 'line-color': p.districtGlow, 'line-width': zoomed([9, 6, 14, 14]), 'line-blur': 6, 'line-opacity': 0.45 },
     },
     {
       id: LYR.districtLine, type: 'line', source: SRC.districts,
-      layout: { 'line-join': 'round' },
       paint: { 'line-color': p.districtLine, 'line-width': zoomed([9, 1.5, 14, 3]) },
     },
     { id: LYR.selectedLine, type: 'line', source: SRC.subgrids, filter: ['==', ['get', 'code'], ''], paint: { 'line-color': p.selected, 'line-width': 3 } },
@@ -255,9 +273,10 @@ export function ensureLayers(map: MlMap, p: Palette): void {
       filter: ['any', ['==', ['get', 'outcome'], 'open'], ['==', ['get', 'new'], true]],
       paint: {
         'circle-color': ['match', ['get', 'grade'], 1, p.grade1, 2, p.grade2, p.grade3],
-        'circle-radius': ['interpolate', ['linear'], ['zoom'],
-          10, ['case', ['==', ['get', 'new'], true], 7, 4.5], 15, ['case', ['==', ['get', 'new'], true], 10, 7]],
-        'circle-stroke-color': '#ffffff', 'circle-stroke-width': ['case', ['==', ['get', 'new'], true], 2.5, 1.5],
+        // Size and stroke by zoom only (new cases stand out by the pulse ring): the layer then
+        // shares its shader with the building points, one fewer to compile before the first map.
+        'circle-radius': zoomed([10, 4.5, 15, 7]),
+        'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5,
       },
     },
     // Labels last, coarse to fine.

@@ -184,7 +184,7 @@ export class PlannerOverlay {
       },
     ];
     // The choropleth under the roads and labels; the rest above everything.
-    const before = map.getLayer(LYR.roadsMajor) ? LYR.roadsMajor : undefined;
+    const before = map.getLayer(LYR.roadsSecondary) ? LYR.roadsSecondary : undefined;
     for (const l of under) map.addLayer(l, before);
     for (const l of over) map.addLayer(l);
   }

@@ -53,10 +53,12 @@ try {
   await test('the roads come as tiles too: arterials at district zoom, local roads at street level', async () => {
     assert(requests.some((u) => u.includes('/tiles/roads/')), 'no road tile was fetched');
     assert(!requests.some((u) => u.includes('/api/layers/roads')), 'the roads GeoJSON was fetched');
-    const drawn = (layer) => page.evaluate((l) => window.__onemap.view.map.queryRenderedFeatures({ layers: [l] })
-      .map((f) => f.properties.class), layer);
-    const major = await drawn('roads-major');
-    assert(major.length > 0 && major.every((c) => c !== 'local'), `major roads drawn: ${major.length}`);
+    const drawn = (...layers) => page.evaluate((l) => window.__onemap.view.map.queryRenderedFeatures({ layers: l })
+      .map((f) => f.properties.class), layers);
+    const arterial = await drawn('roads-arterial');
+    assert(arterial.length > 0 && arterial.every((c) => c === 'arterial'), `arterials drawn: ${arterial.length}`);
+    const major = await drawn('roads-arterial', 'roads-secondary');
+    assert(major.some((c) => c === 'secondary') && major.every((c) => c !== 'local'), `major roads drawn: ${major.length}`);
     const b = (await api('api/buildings/B-000001')).body;
     await page.evaluate(([lon, lat]) => window.__onemap.view.map.jumpTo({ center: [lon, lat], zoom: 15.5 }), [b.lon, b.lat]);
     await waitIdle(page);
