@@ -141,8 +141,9 @@ export function ensureLayers(map: MlMap, p: Palette): void {
       id: LYR.roadsMinor, type: 'line', source: SRC.roads, 'source-layer': 'roads', minzoom: 13.5, filter: ['==', ['get', 'class'], 'local'],
       paint: { 'line-color': p.roadMinor, 'line-width': zoomed([13.5, 0.5, 17, 3]) },
     },
-    // Arterials, and every other road that is not local, as two layers with zoom-only widths rather than one whose
-    // width depends on the class: one line shader fewer to compile before the first map.
+    // Arterials, and every other road that is not local, as two layers with zoom-only widths
+    // rather than one whose width depends on the class: one line shader fewer to compile before
+    // the first map.
     {
       id: LYR.roadsSecondary, type: 'line', source: SRC.roads, 'source-layer': 'roads', filter: ['!', ['in', ['get', 'class'], ['literal', ['local', 'arterial']]]],
       layout: ROAD_ENDS,
