@@ -676,18 +676,15 @@ pub fn report(a: &ReportArgs, lang: &str, day: Option<&str>) -> anyhow::Result<(
     // before anything is written.
     let progress = onemap_progress::Progress::new();
     let shown = crate::progress_line::show(&progress);
-    let result = (|| -> Result<Vec<u8>, onemap_report::ReportError> {
-        if let Some(map) = &a.map {
-            let r = onemap_report::compute(&input, &progress)?;
-            let png = onemap_report::map_png(&input, &r, 1800)?;
-            std::fs::write(map, png).map_err(|e| {
-                onemap_report::ReportError::Map(format!("writing {}: {e}", map.display()))
-            })?;
-        }
-        onemap_report::render(&input, lang, format, &progress)
-    })();
+    let result = onemap_report::render_with_map(&input, lang, format, &progress);
     drop(shown);
-    let bytes = result?;
+    let onemap_report::Rendered {
+        document: bytes,
+        map_png,
+    } = result?;
+    if let Some(map) = &a.map {
+        std::fs::write(map, map_png).with_context(|| format!("writing {}", map.display()))?;
+    }
     std::fs::write(&a.out, &bytes).with_context(|| format!("writing {}", a.out.display()))?;
     println!(
         "written {} ({} KB) in {:.1} s",

@@ -425,18 +425,43 @@ pub fn render(
     format: Format,
     progress: &Progress,
 ) -> Result<Vec<u8>, ReportError> {
+    render_with_map(input, lang, format, progress).map(|r| r.document)
+}
+
+/// A rendered report: the document, and the map drawn into it.
+pub struct Rendered {
+    /// The HTML or PDF.
+    pub document: Vec<u8>,
+    /// The map in the document, a PNG [`MAP_WIDTH`] pixels wide.
+    pub map_png: Vec<u8>,
+}
+
+/// The width of the report's map, in pixels.
+pub const MAP_WIDTH: u32 = 1800;
+
+/// [`render`], keeping the map image as well (for a caller that also writes it to a file, so
+/// the report is not computed and drawn a second time for it).
+///
+/// # Errors
+/// As [`render`].
+pub fn render_with_map(
+    input: &Input<'_>,
+    lang: Lang,
+    format: Format,
+    progress: &Progress,
+) -> Result<Rendered, ReportError> {
     progress.stage("planning report", STEPS);
     let report = compute(input, progress)?;
-    let png = map_png(input, &report, 1800)?;
+    let map_png = map_png(input, &report, MAP_WIDTH)?;
     progress.advance(1);
     progress.check()?;
     let blocks = document::blocks(&report, lang);
-    let bytes = match format {
-        Format::Html => html::render(&blocks, &png, lang).into_bytes(),
-        Format::Pdf => pdf::render(&blocks, &png, lang, fonts::system()?)?,
+    let document = match format {
+        Format::Html => html::render(&blocks, &map_png, lang).into_bytes(),
+        Format::Pdf => pdf::render(&blocks, &map_png, lang, fonts::system()?)?,
     };
     progress.advance(1);
-    Ok(bytes)
+    Ok(Rendered { document, map_png })
 }
 
 /// Today's date in Asia/Shanghai (UTC+8 all year, no daylight saving), `YYYY-MM-DD`: the date
