@@ -1,24 +1,15 @@
 //! `onemap geodata render` draws the Guangming dataset built into the binary when no `--data`
 //! is given, so an installed `onemap` prints a map from any directory.
 
-use std::process::Command;
+mod common;
 
 #[test]
 fn render_draws_the_built_in_dataset_from_any_directory() {
-    let dir = std::env::temp_dir().join(format!("onemap-render-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let out = Command::new(env!("CARGO_BIN_EXE_onemap"))
-        .args([
+    let (dir, stdout) = common::onemap_in_fresh_dir(
+        "render",
+        &[
             "geodata", "render", "-o", "map.png", "--paper", "a4", "--dpi", "72",
-        ])
-        .current_dir(&dir)
-        .output()
-        .expect("run onemap");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "onemap geodata render failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     assert!(stdout.starts_with("wrote map.png"), "{stdout}");
     let png = std::fs::read(dir.join("map.png")).expect("map.png written");
